@@ -1,0 +1,122 @@
+package io.berth.cli;
+
+import io.berth.config.ConfigException;
+import io.berth.config.ConfigLoader;
+import io.berth.config.ConfigReader;
+import io.berth.host.Host;
+import io.berth.host.HostStartException;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * {@code java -jar berth.jar [--conf FILE]}: runs the default host until SIGTERM, Ctrl+C or the admin shutdown
+ * route. Exit codes: 0 after a clean stop, 1 when a service failed, 2 for a configuration error.
+ */
+@Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = BerthCommand.Version.class,
+    description = "Runs hosted services and background work on Vert.x.")
+public final class BerthCommand implements Callable<Integer> {
+
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int CONFIG_ERROR = 2;
+
+  private static final Logger log = LoggerFactory.getLogger(BerthCommand.class);
+
+  @Option(names = "--conf", paramLabel = "FILE", description = "The JSON configuration file (default: ${DEFAULT-VALUE}).")
+  Path conf = Path.of("conf/config.json");
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new BerthCommand()).execute(args);
+    System.exit(code);
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setMaxWorkerExecuteTime(120).setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS));
+    Host host;
+    try {
+      ConfigReader config = join(ConfigLoader.load(vertx, conf).toCompletionStage().toCompletableFuture());
+      host = DefaultApp.build(vertx, config);
+      config.unusedEnvironmentOverrides().forEach(name ->
+          log.warn("Environment variable {} matches no config key and is ignored", name));
+    } catch (ConfigException e) {
+      log.error("Configuration error: {}", e.getMessage());
+      System.err.println("berth: configuration error: " + e.getMessage());
+      vertx.close();
+      return CONFIG_ERROR;
+    }
+    Signals.onTermination(() -> host.lifetime().stopApplication());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopFromHook(host), "berth-shutdown-hook"));
+    try {
+      join(host.start().toCompletionStage().toCompletableFuture());
+      banner(host);
+    } catch (HostStartException e) {
+      join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
+      return FAILED;
+    }
+    join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
+    return host.exitCode();
+  }
+
+  private void banner(Host host) {
+    String services = host.services().stream()
+        .map(s -> s.name() + " (" + s.kind().label() + ")")
+        .collect(Collectors.joining(", "));
+    String health = host.lifetime().httpAddress()
+        .map(a -> "http://" + a.host() + ":" + a.port() + "/health/ready").orElse("(no HTTP server)");
+    log.info("\n  Berth {} started (node {})\n  config:   {}\n  services: {}\n  health:   {}\n  stop:     Ctrl+C or SIGTERM",
+        Version.current(), host.lifetime().nodeId(), conf.toAbsolutePath().normalize(), services, health);
+  }
+
+  /** A JVM shutdown that did not come through our signal handlers (System.exit elsewhere): stop within the timeout. */
+  private static void stopFromHook(Host host) {
+    if (host.lifetime().stopped().isComplete()) {
+      return;
+    }
+    host.lifetime().stopApplication();
+    try {
+      host.lifetime().stopped().toCompletionStage().toCompletableFuture()
+          .get(host.options().shutdownTimeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      System.err.println("berth: shutdown did not complete in time");
+    }
+  }
+
+  private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** The version from the jar's manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    static String current() {
+      String v = BerthCommand.class.getPackage().getImplementationVersion();
+      return v == null ? "dev" : v;
+    }
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"Berth " + current(), "JVM " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"};
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.berth.cli;
+
+import io.berth.admin.HttpOptions;
+import io.berth.config.ConfigReader;
+import io.berth.demo.Heartbeat;
+import io.berth.host.Host;
+import io.berth.host.HostOptions;
+import io.vertx.core.Vertx;
+
+import java.time.Duration;
+
+/** The host that {@code java -jar berth.jar} runs: the demo services and the HTTP server, all from config. */
+final class DefaultApp {
+
+  private DefaultApp() {
+  }
+
+  /** Builds the default host on {@code vertx}, reading and validating every key of {@code config}. */
+  static Host build(Vertx vertx, ConfigReader config) {
+    HostOptions options = HostOptions.from(config);
+    HttpOptions http = HttpOptions.from(config.section("http"));
+    ConfigReader services = config.section("services");
+    Duration beat = services.section("heartbeat").duration("interval", Duration.ofSeconds(5), Duration.ofMillis(10));
+    Host host = Host.builder()
+        .vertx(vertx, true)
+        .options(options)
+        .config(config)
+        .background("heartbeat", new Heartbeat(beat))
+        .http(http)
+        .build();
+    config.rejectUnknownKeys();
+    return host;
+  }
+}
