@@ -29,12 +29,18 @@ class ScopeTest {
   }
 
   interface Connection extends AutoCloseable {
+    @Override
+    void close();
   }
 
   interface Transaction extends AutoCloseable {
+    @Override
+    void close();
   }
 
   interface Cache extends AutoCloseable {
+    @Override
+    void close();
   }
 
   private final List<String> closed = new CopyOnWriteArrayList<>();
