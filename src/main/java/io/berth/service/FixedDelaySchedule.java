@@ -1,5 +1,7 @@
 package io.berth.service;
 
+import io.berth.config.Durations;
+
 import java.time.Duration;
 import java.time.Instant;
 

@@ -136,7 +136,7 @@ class ScheduleTest {
   @Test
   void badTextSaysWhatIsWrong() {
     assertThatThrownBy(() -> Schedule.parse("hourly")).hasMessageContaining("unknown kind 'hourly'");
-    assertThatThrownBy(() -> Schedule.parse("every 0s")).hasMessageContaining("it must be positive");
+    assertThatThrownBy(() -> Schedule.parse("every 0s")).hasMessageContaining("must be positive");
     assertThatThrownBy(() -> Schedule.parse("cron 0 0 * * * * zone=Mars/Olympus"))
         .hasMessageContaining("unknown time zone 'Mars/Olympus'");
     assertThatThrownBy(() -> Schedule.parse("cron 0 0 * * * * Europe/Paris"))

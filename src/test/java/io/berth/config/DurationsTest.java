@@ -1,4 +1,4 @@
-package io.berth.service;
+package io.berth.config;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,10 +49,16 @@ class DurationsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"0s", "0ms", "PT0S", "PT-1S"})
-  void rejectsZeroAndNegative(String text) {
+  @ValueSource(strings = {"PT-1S", "PT-0.5S"})
+  void rejectsNegative(String text) {
     assertThatThrownBy(() -> Durations.parse(text))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("it must be positive");
+        .hasMessageContaining("it must not be negative");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0s", "0ms", "PT0S"})
+  void zeroIsAllowedForTimeoutsThatMayBeOff(String text) {
+    assertThat(Durations.parse(text)).isZero();
   }
 }
