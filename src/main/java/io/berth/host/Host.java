@@ -68,6 +68,7 @@ public final class Host {
   private final List<Runnable> afterStop;
 
   private volatile boolean failed;
+  private volatile String failedService;
   private volatile long deadlineNanos;
   private Future<Void> startFuture;
   private Future<Void> stopFuture;
@@ -150,7 +151,9 @@ public final class Host {
   /** Starts the host, then completes when it has stopped; fails when it could not start or something failed. */
   public Future<Void> run() {
     return start().compose(v -> lifetime.stopped()).compose(v -> failed
-        ? Future.failedFuture(new IllegalStateException("the host stopped with a failed service; see the log"))
+        ? Future.failedFuture(new IllegalStateException(failedService != null
+            ? "the host stopped because service '" + failedService + "' failed"
+            : "the host stopped with a failed service; see the log"))
         : Future.succeededFuture());
   }
 
@@ -168,7 +171,7 @@ public final class Host {
         .compose(v -> startedHooks())
         .compose(v -> {
           if (stopFuture != null) {
-            return Future.failedFuture(new HostStartException(null, "the host was stopped while starting", null));
+            return Future.failedFuture(stoppedWhileStarting());
           }
           lifetime.markStarted();
           log.info("Host started in {}ms", elapsedMs(t0));
@@ -191,7 +194,7 @@ public final class Host {
 
   private Future<Void> startOne(ManagedService s) {
     if (stopFuture != null) {
-      return Future.failedFuture(new HostStartException(null, "the host was stopped while starting", null));
+      return Future.failedFuture(stoppedWhileStarting());
     }
     long t0 = System.nanoTime();
     serviceState(s, ServiceState.STARTING, null);
@@ -203,10 +206,13 @@ public final class Host {
     pendingStart = deploy;
     Duration timeout = s.startTimeout();
     return deploy.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).transform(ar -> {
+      pendingStart = Future.succeededFuture();
       if (ar.succeeded()) {
         s.deploymentId = ar.result();
         s.startedAt = Instant.now();
-        serviceState(s, ServiceState.RUNNING, null);
+        if (s.state == ServiceState.STARTING) {   // a background loop may already have ended or crashed
+          serviceState(s, ServiceState.RUNNING, null);
+        }
         log.info("Service '{}' ({}) started in {}ms", s.name(), s.kind().label(), elapsedMs(t0));
         return Future.<Void>succeededFuture();
       }
@@ -224,6 +230,13 @@ public final class Host {
       serviceState(s, ServiceState.FAILED, why);
       return Future.failedFuture(new HostStartException(s.name(), "Service '" + s.name() + "' " + why, cause));
     });
+  }
+
+  private HostStartException stoppedWhileStarting() {
+    String service = failedService;
+    return new HostStartException(service, service != null
+        ? "Service '" + service + "' failed while the host was starting"
+        : "the host was stopped while starting", null);
   }
 
   private Future<Void> startedHooks() {
@@ -417,6 +430,9 @@ public final class Host {
     @Override
     public void failAndStop(String service) {
       failed = true;
+      if (failedService == null) {
+        failedService = service;
+      }
       requestStop();
     }
   }
