@@ -3,8 +3,10 @@ package io.berth.cli;
 import io.berth.admin.HttpOptions;
 import io.berth.config.ConfigReader;
 import io.berth.demo.Heartbeat;
+import io.berth.demo.Ticker;
 import io.berth.host.Host;
 import io.berth.host.HostOptions;
+import io.berth.service.Schedule;
 import io.vertx.core.Vertx;
 
 import java.time.Duration;
@@ -26,6 +28,7 @@ final class DefaultApp {
         .options(options)
         .config(config)
         .background("heartbeat", new Heartbeat(beat))
+        .timed("ticker", Schedule.every(Duration.ofSeconds(10)), new Ticker())
         .http(http)
         .build();
     config.rejectUnknownKeys();

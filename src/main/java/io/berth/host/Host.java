@@ -4,12 +4,15 @@ import io.berth.admin.AdminServer;
 import io.berth.admin.HttpOptions;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
+import io.berth.scope.ServiceRegistry;
 import io.berth.service.BackgroundService;
 import io.berth.service.CancellationSource;
 import io.berth.service.CancellationToken;
 import io.berth.service.ExceptionPolicy;
 import io.berth.service.HostedService;
+import io.berth.service.Schedule;
 import io.berth.service.ServiceContext;
+import io.berth.service.TimedService;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -66,6 +69,7 @@ public final class Host {
   private final CancellationSource shutdown = new CancellationSource();
   private final Control control = new Control();
   private final List<Runnable> afterStop;
+  private final ServiceRegistry registry;
 
   private volatile boolean failed;
   private volatile String failedService;
@@ -82,7 +86,10 @@ public final class Host {
     this.options = b.options;
     this.lifetime = new HostLifetime(vertx, b.nodeId, this::requestStop);
     this.orchestrator = vertx.getOrCreateContext();
-    this.afterStop = List.copyOf(b.afterStop);
+    this.registry = b.registry;
+    List<Runnable> closers = new ArrayList<>(b.afterStop);
+    closers.add(registry::close);   // singletons live until every service has stopped
+    this.afterStop = List.copyOf(closers);
     List<ManagedService> all = new ArrayList<>();
     for (Registration r : b.registrations) {
       all.add(r.toManaged(this));
@@ -104,6 +111,32 @@ public final class Host {
 
   public HostOptions options() {
     return options;
+  }
+
+  /** The host's service registry: singletons, and the scopes of timed runs, work items and fired jobs. */
+  public ServiceRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Runs timed service {@code name} now, off its schedule. Fails with a {@link TriggerException}: the service is
+   * unknown, not timed, not running, or already running and allows no (more) overlap.
+   */
+  public Future<Void> trigger(String name) {
+    ManagedService s = services.stream().filter(m -> m.name().equals(name)).findFirst().orElse(null);
+    if (s == null) {
+      return Future.failedFuture(new TriggerException(TriggerException.Reason.UNKNOWN_SERVICE,
+          "no service is named '" + name + "'"));
+    }
+    if (s.kind() != ServiceKind.TIMED) {
+      return Future.failedFuture(new TriggerException(TriggerException.Reason.NOT_TIMED,
+          "service '" + name + "' is a " + s.kind().label() + " service, not a timed one"));
+    }
+    if (!(s.runner instanceof TimedRunner runner) || s.deploymentId == null) {
+      return Future.failedFuture(new TriggerException(TriggerException.Reason.NOT_RUNNING,
+          "timed service '" + name + "' is not running (state " + s.state.label() + ")"));
+    }
+    return runner.trigger();
   }
 
   /** Cancelled when the host starts stopping. */
@@ -485,6 +518,10 @@ public final class Host {
         return switch (kind) {
           case BACKGROUND -> new BackgroundRunner((BackgroundService) service, ctx, managed, host.control, policy,
               restart, host.options.virtualThreads());
+          case TIMED -> {
+            TimedSpec spec = (TimedSpec) service;
+            yield new TimedRunner(spec.work(), spec.options(), ctx, host.registry, host.options.virtualThreads());
+          }
           case HTTP -> {
             AdminServer server = new AdminServer((HttpOptions) service, () -> host);
             yield new HttpRunner(new HostedRunner(server, ctx), server, host.lifetime);
@@ -493,6 +530,9 @@ public final class Host {
         };
       });
     }
+  }
+
+  private record TimedSpec(TimedService work, TimedOptions options) {
   }
 
   /** Registers services in start order and builds the {@link Host}. */
@@ -506,8 +546,32 @@ public final class Host {
     private final List<Registration> registrations = new ArrayList<>();
     private Registration http;
     private final List<Runnable> afterStop = new ArrayList<>();
+    private ServiceRegistry registry;
 
     private Builder() {
+    }
+
+    /** The registry of singletons and scoped services (an empty one by default); the host closes it last. */
+    public Builder registry(ServiceRegistry registry) {
+      this.registry = Objects.requireNonNull(registry);
+      return this;
+    }
+
+    /** Registers a timed service running {@code work} on {@code schedule}, which config may override. */
+    public Builder timed(String name, Schedule schedule, TimedService work) {
+      return timed(name, work, o -> o.schedule(schedule));
+    }
+
+    /**
+     * Registers a timed service; {@code services.<name>} in config may set or override its schedule and options.
+     */
+    public Builder timed(String name, TimedService work, Consumer<TimedOptions> options) {
+      Objects.requireNonNull(work, "work");
+      TimedOptions o = new TimedOptions();
+      options.accept(o);
+      registrations.add(new Registration(name, ServiceKind.TIMED, new ServiceOptions().name(name),
+          new TimedSpec(work, o), new JsonObject()));
+      return this;
     }
 
     /** Runs on this Vert.x instead of creating one; the host leaves it open when it stops. */
@@ -626,6 +690,9 @@ public final class Host {
       }
       for (Registration r : all) {
         if (servicesConfig == null) {
+          if (r.service() instanceof TimedSpec spec) {
+            spec.options().readConfig(ConfigReader.of(new JsonObject()).section("services").section(r.name()));
+          }
           enabled.add(r);
           continue;
         }
@@ -633,6 +700,9 @@ public final class Host {
         if (!section.bool("enabled", true)) {
           log.info("Service '{}' is disabled in config ({})", r.name(), section.key("enabled"));
           continue;
+        }
+        if (r.service() instanceof TimedSpec spec) {
+          spec.options().readConfig(section);
         }
         if (section.has("startTimeout")) {
           r.options().startTimeout(section.duration("startTimeout", null, Duration.ofMillis(1)));
@@ -645,6 +715,9 @@ public final class Host {
       }
       registrations.clear();
       registrations.addAll(enabled);
+      if (registry == null) {
+        registry = ServiceRegistry.builder().build();
+      }
       this.http = null;
       return new Host(this);
     }

@@ -1,0 +1,271 @@
+package io.berth.host;
+
+import io.berth.scope.Scope;
+import io.berth.scope.ServiceRegistry;
+import io.berth.service.CancellationSource;
+import io.berth.service.CancellationToken;
+import io.berth.service.RunContext;
+import io.berth.service.Schedule;
+import io.berth.service.ServiceContext;
+import io.berth.service.TimedService;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a {@link TimedService} on its schedule. Timers and bookkeeping live on the verticle's event-loop context;
+ * runs go to a worker executor of the service's own (or a virtual thread). Without overlap the next run is planned
+ * only when the previous one ends, from the tick it was due at, so missed ticks coalesce into one run on the grid.
+ */
+final class TimedRunner implements ServiceRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(TimedRunner.class);
+
+  private final TimedService work;
+  private final TimedOptions options;
+  private final ServiceContext service;
+  private final ServiceRegistry registry;
+  private final boolean virtual;
+  private final boolean overlap;
+  private final Vertx vertx;
+
+  private Context context;
+  private WorkerExecutor executor;
+  private long timer = -1;
+  private Instant deferredDue;
+  private boolean stopping;
+  private final Promise<Void> idle = Promise.promise();
+
+  private volatile int running;
+  private volatile long runs;
+  private volatile long failures;
+  private volatile long timeouts;
+  private volatile long skipped;
+  private volatile Instant lastRunAt;
+  private volatile long lastDurationMs = -1;
+  private volatile String lastError;
+  private volatile String lastOutcome;
+  private volatile Instant nextRunAt;
+
+  TimedRunner(TimedService work, TimedOptions options, ServiceContext service, ServiceRegistry registry,
+              boolean virtual) {
+    this.work = work;
+    this.options = options;
+    this.service = service;
+    this.registry = registry;
+    this.virtual = virtual;
+    this.vertx = service.vertx();
+    this.overlap = options.maxConcurrentRuns() > 1 && options.schedule().kind() != Schedule.Kind.FIXED_DELAY;
+  }
+
+  @Override
+  public Future<Void> start() {
+    context = vertx.getOrCreateContext();
+    if (!virtual) {
+      executor = vertx.createSharedWorkerExecutor("berth-timed-" + service.name(), options.maxConcurrentRuns(),
+          365, TimeUnit.DAYS);
+    }
+    Instant now = Instant.now();
+    Instant first = options.schedule().firstRun(now.plus(options.initialDelay()));
+    if (options.runOnStart() && first.isAfter(now)) {
+      launch(now, false);
+    }
+    arm(first);
+    return Future.succeededFuture();
+  }
+
+  /** Starts a run now unless that would overlap a running one when overlap is not allowed. Call on any thread. */
+  Future<Void> trigger() {
+    Promise<Void> result = Promise.promise();
+    context.runOnContext(v -> {
+      if (stopping) {
+        result.fail(new TriggerException(TriggerException.Reason.NOT_RUNNING,
+            "timed service '" + service.name() + "' is stopping"));
+      } else if (running >= options.maxConcurrentRuns()) {
+        result.fail(new TriggerException(TriggerException.Reason.RUNNING, "timed service '" + service.name()
+            + "' is running and allows " + options.maxConcurrentRuns() + " concurrent run(s)"));
+      } else {
+        launch(Instant.now(), true);
+        result.complete();
+      }
+    });
+    return result.future();
+  }
+
+  private void arm(Instant due) {
+    nextRunAt = due;
+    long jitter = options.jitter().isZero() ? 0 : ThreadLocalRandom.current().nextLong(options.jitter().toMillis() + 1);
+    long delay = Math.max(1, Duration.between(Instant.now(), due).toMillis() + jitter);
+    timer = vertx.setTimer(delay, id -> fire(due));
+  }
+
+  private void fire(Instant due) {
+    timer = -1;
+    if (stopping) {
+      return;
+    }
+    if (running >= options.maxConcurrentRuns()) {
+      // Only a triggered run (or a full set of overlapping runs) can be in the way: coalesce this tick.
+      skipped++;
+      if (overlap) {
+        arm(options.schedule().nextRun(due, Instant.now()));
+      } else {
+        deferredDue = due;
+        nextRunAt = null;
+      }
+      return;
+    }
+    launch(due, false);
+    if (overlap) {
+      arm(options.schedule().nextRun(due, Instant.now()));
+    } else {
+      nextRunAt = null;
+    }
+  }
+
+  private void launch(Instant due, boolean triggered) {
+    long number = ++runs;
+    running++;
+    Instant startedAt = Instant.now();
+    lastRunAt = startedAt;
+    CancellationSource cancellation = CancellationSource.linkedTo(service.cancellation());
+    long timeoutTimer = options.timeout() == null ? -1
+        : vertx.setTimer(options.timeout().toMillis(), id -> cancellation.cancel("timeout"));
+    Scope scope = registry.createScope("timed:" + service.name() + "#" + number);
+    Run run = new Run(service.name(), number, due, triggered, cancellation.token(), scope);
+    execute(run).onComplete(ar -> {
+      if (timeoutTimer >= 0) {
+        vertx.cancelTimer(timeoutTimer);
+      }
+      cancellation.unlink();
+      closeScope(scope);
+      finished(run, startedAt, ar.cause());
+    });
+  }
+
+  private Future<Void> execute(Run run) {
+    if (executor != null) {
+      return executor.executeBlocking(() -> {
+        runBody(run);
+        return null;
+      }, false);
+    }
+    Promise<Void> done = Promise.promise();
+    Threads.start("berth-timed-" + service.name() + "-" + run.number(), true, () -> {
+      try {
+        runBody(run);
+        context.runOnContext(v -> done.complete());
+      } catch (Throwable e) {
+        context.runOnContext(v -> done.fail(e));
+      }
+    });
+    return done.future();
+  }
+
+  private void runBody(Run run) throws Exception {
+    MDC.put("service", service.name());
+    try {
+      work.run(run);
+    } finally {
+      MDC.remove("service");
+    }
+  }
+
+  private void finished(Run run, Instant startedAt, Throwable failure) {
+    running--;
+    lastDurationMs = Duration.between(startedAt, Instant.now()).toMillis();
+    boolean timedOut = "timeout".equals(run.token().reason());
+    if (timedOut) {
+      timeouts++;
+      failures++;
+      lastOutcome = "timed-out";
+      lastError = "run #" + run.number() + " timed out after " + options.timeout().toMillis() + "ms";
+      log.warn("Timed service '{}' run #{} timed out after {}ms; its token was cancelled", service.name(),
+          run.number(), options.timeout().toMillis());
+    } else if (failure != null && !(stopping && run.token().isCancellationRequested())) {
+      failures++;
+      lastOutcome = "failed";
+      lastError = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+      log.error("Timed service '{}' run #{} failed: {}", service.name(), run.number(), lastError, failure);
+    } else {
+      lastOutcome = run.token().isCancellationRequested() ? "cancelled" : "succeeded";
+    }
+    if (stopping) {
+      if (running == 0) {
+        idle.tryComplete();
+      }
+      return;
+    }
+    if (!overlap) {
+      if (!run.triggered()) {
+        arm(options.schedule().nextRun(run.scheduledAt(), Instant.now()));
+      } else if (deferredDue != null) {
+        Instant due = deferredDue;
+        deferredDue = null;
+        arm(options.schedule().nextRun(due, Instant.now()));
+      }
+    }
+  }
+
+  private void closeScope(Scope scope) {
+    try {
+      scope.close();
+    } catch (RuntimeException e) {
+      log.error("Timed service '{}': closing scope {} failed: {}", service.name(), scope.name(), e.toString());
+    }
+  }
+
+  @Override
+  public Future<Void> stop(Duration budget) {
+    stopping = true;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+    nextRunAt = null;
+    if (running == 0) {
+      idle.tryComplete();
+    }
+    return idle.future()
+        .timeout(Math.max(1, budget.toMillis()), TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(Timeouts.isTimeout(e)
+            ? new StopTimeoutException(running + " run(s) still running " + budget.toMillis()
+                + "ms after their tokens were cancelled")
+            : e))
+        .eventually(() -> executor == null ? Future.succeededFuture() : executor.close());
+  }
+
+  @Override
+  public JsonObject details() {
+    Instant next = nextRunAt;
+    Instant last = lastRunAt;
+    return new JsonObject()
+        .put("schedule", options.schedule().toString())
+        .put("runs", runs)
+        .put("failures", failures)
+        .put("timeouts", timeouts)
+        .put("skipped", skipped)
+        .put("lastRunAt", last == null ? null : last.toString())
+        .put("lastDurationMs", lastDurationMs < 0 ? null : lastDurationMs)
+        .put("lastOutcome", lastOutcome)
+        .put("lastError", lastError)
+        .put("nextRunAt", next == null ? null : next.toString())
+        .put("running", running > 0)
+        .put("maxConcurrentRuns", options.maxConcurrentRuns());
+  }
+
+  private record Run(String service, long number, Instant scheduledAt, boolean triggered, CancellationToken token,
+                     Scope scope) implements RunContext {
+  }
+}
