@@ -49,6 +49,8 @@ final class TokenRefresher implements HostedService {
   private volatile Context context;
   private volatile Held held;
   private volatile TokenInfo info;
+  /** Set once the verticle stopped: Vert.x undeploys it with its parent, the hosted service, before that one's stop. */
+  private volatile boolean loopStopped;
 
   // ---- confined to the context
   private Vertx vertx;
@@ -90,7 +92,10 @@ final class TokenRefresher implements HostedService {
   @Override
   public Future<Void> stop(ServiceContext ctx) {
     String id = deploymentId;
-    return id == null ? Future.succeededFuture() : ctx.vertx().undeploy(id);
+    if (id == null || loopStopped) {
+      return Future.succeededFuture();
+    }
+    return ctx.vertx().undeploy(id).recover(e -> loopStopped ? Future.succeededFuture() : Future.failedFuture(e));
   }
 
   /** The verticle whose event-loop context owns the state machine. */
@@ -114,6 +119,7 @@ final class TokenRefresher implements HostedService {
     @Override
     public Future<?> stop() {
       stopped = true;
+      loopStopped = true;
       for (long t : new long[] {refreshTimer, retryTimer, expiryTimer, startTimer}) {
         if (t != -1) {
           vertx.cancelTimer(t);

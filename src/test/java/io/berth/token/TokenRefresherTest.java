@@ -1,5 +1,6 @@
 package io.berth.token;
 
+import io.berth.config.ConfigReader;
 import io.berth.host.Host;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -45,6 +47,21 @@ class TokenRefresherTest extends TokenTestBase {
     assertThat(info.toJson().encode()).doesNotContain(endpoint.latest()).contains("\"state\":\"valid\"");
     assertThat(host.services()).extracting(s -> s.name()).contains("token:wx");
     assertThat(log.all()).doesNotContain(SECRET);
+  }
+
+  @Test
+  void aTokenFromConfigResolvesItsSecretFromTheEnvironmentInTheUrlAndNeverLogsIt() throws Exception {
+    ConfigReader config = ConfigReader.of(new JsonObject().put("tokens", new JsonObject().put("wechat", new JsonObject()
+        .put("url", endpoint.url() + "?grant_type=client_credential&appid=${WX_APPID}&secret=${WX_SECRET}")
+        .put("startTimeout", "5s"))));
+    Tokens tokens = Tokens.fromConfig(config.section("tokens"), Map.of("WX_APPID", "wx-app", "WX_SECRET", SECRET));
+    config.rejectUnknownKeys();
+    host = tokens.registerWith(Host.builder().vertx(vertx)).build();
+    join(host.start());
+
+    assertThat(join(tokens.current("wechat"))).isEqualTo(endpoint.latest());
+    assertThat(endpoint.requests.get(0).getString("query.secret")).isEqualTo(SECRET);
+    assertThat(log.all()).contains("Token 'wechat'").doesNotContain(SECRET);
   }
 
   @Test

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -35,6 +37,7 @@ abstract class TokenTestBase {
     try {
       if (host != null) {
         join(host.stop());
+        assertThat(host.exitCode()).as("the token services stopped cleanly").isZero();
       }
     } finally {
       log.close();
