@@ -1,0 +1,136 @@
+package io.berth.token;
+
+import io.berth.config.ConfigReader;
+import io.berth.host.Host;
+import io.vertx.core.Future;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The shared access tokens of a host: one refresher per configured token fetches it at start and refreshes it
+ * ahead of expiry, and every consumer reads it from here instead of fetching its own (a fetch invalidates the
+ * previous token at vendors such as WeChat). Thread-safe; every method returns at once.
+ *
+ * <pre>{@code
+ * Tokens tokens = Tokens.fromConfig(config.section("tokens"), System.getenv());
+ * Host host = tokens.registerWith(Host.builder().vertx(vertx)).build();
+ * tokens.current("wechat").compose(token -> callApi(token));
+ * }</pre>
+ *
+ * <p>Each token runs as the hosted service {@code token:<name>} (see {@link #serviceName(String)}), whose start
+ * waits for the first token up to its {@code startTimeout} and never fails the host. State changes are published on
+ * {@code berth.tokens.<name>} as {@code {"token", "state", "expiresAt", "refreshedAt", "lastError"}}, never the value.
+ */
+public final class Tokens {
+
+  /** Event bus address prefix of a token's state changes: {@code berth.tokens.<name>}. */
+  public static final String ADDRESS_PREFIX = "berth.tokens.";
+
+  /** Added to a token's startTimeout to bound its hosted service's start, which itself never takes longer. */
+  private static final Duration START_MARGIN = Duration.ofSeconds(5);
+
+  private final Map<String, TokenRefresher> refreshers;
+
+  private Tokens(List<TokenOptions> options) {
+    Map<String, TokenRefresher> map = new LinkedHashMap<>();
+    for (TokenOptions o : options) {
+      if (map.put(o.name(), new TokenRefresher(o)) != null) {
+        throw new IllegalArgumentException("token '" + o.name() + "' is defined twice");
+      }
+    }
+    this.refreshers = Collections.unmodifiableMap(map);
+  }
+
+  /** Tokens built in code. */
+  public static Tokens of(List<TokenOptions> options) {
+    return new Tokens(options);
+  }
+
+  public static Tokens of(TokenOptions... options) {
+    return new Tokens(List.of(options));
+  }
+
+  /**
+   * Reads every {@code tokens.<name>} of {@code tokensSection} (see {@link TokenOptions#from}); {@code env}
+   * resolves {@code ${ENV}} references (pass {@code System.getenv()}).
+   *
+   * @throws io.berth.config.ConfigException naming the key of the first invalid value or unset variable
+   */
+  public static Tokens fromConfig(ConfigReader tokensSection, Map<String, String> env) {
+    List<TokenOptions> all = new ArrayList<>();
+    for (String name : tokensSection.names()) {
+      all.add(TokenOptions.from(name, tokensSection.section(name), env));
+    }
+    return new Tokens(all);
+  }
+
+  /** The hosted service name of token {@code name}: {@code token:<name>}. */
+  public static String serviceName(String name) {
+    return "token:" + name;
+  }
+
+  /** Registers one hosted service per token, in definition order, and returns the builder. */
+  public Host.Builder registerWith(Host.Builder builder) {
+    for (TokenRefresher r : refreshers.values()) {
+      builder.service(r, o -> o.name(serviceName(r.options.name()))
+          .startTimeout(r.options.startTimeout().plus(START_MARGIN)));
+    }
+    return builder;
+  }
+
+  /** The token names, in definition order. */
+  public Set<String> names() {
+    return refreshers.keySet();
+  }
+
+  /**
+   * The current token. Waits for the first one while the token's start is under way; fails with a
+   * {@link TokenException} whose code is {@code unknown_token} or {@code token_unavailable} (no unexpired token).
+   */
+  public Future<String> current(String name) {
+    TokenRefresher r = refreshers.get(name);
+    return r == null ? unknown(name) : r.current();
+  }
+
+  /**
+   * Reports that the upstream API rejected {@code token}, and returns the token to use instead. When it is still
+   * the current one this triggers one refresh, shared by every caller reporting it meanwhile (single flight); when
+   * it was already replaced, the current token comes back with no fetch. While a failing upstream is being retried
+   * with backoff, this waits for the next attempt rather than fetching again.
+   */
+  public Future<String> invalidate(String name, String token) {
+    TokenRefresher r = refreshers.get(name);
+    return r == null ? unknown(name) : r.invalidate(token);
+  }
+
+  /**
+   * Fetches the token now (joining a fetch already under way) and returns its state afterwards. Fails with a
+   * {@link TokenException}: {@code unknown_token} (404), or {@code refresh_failed} naming the upstream's answer.
+   */
+  public Future<TokenInfo> refresh(String name) {
+    TokenRefresher r = refreshers.get(name);
+    return r == null ? unknown(name) : r.refresh().map(v -> r.info());
+  }
+
+  /** Every token's state, in definition order: never a token value. */
+  public List<TokenInfo> list() {
+    return refreshers.values().stream().map(TokenRefresher::info).toList();
+  }
+
+  /** One token's state, or null when there is no token of that name. */
+  public TokenInfo info(String name) {
+    TokenRefresher r = refreshers.get(name);
+    return r == null ? null : r.info();
+  }
+
+  private <T> Future<T> unknown(String name) {
+    return Future.failedFuture(new TokenException(TokenException.UNKNOWN_TOKEN, name, "No token named '" + name
+        + "'; the tokens are: " + (refreshers.isEmpty() ? "none" : String.join(", ", refreshers.keySet()))));
+  }
+}
