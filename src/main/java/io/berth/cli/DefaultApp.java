@@ -7,6 +7,7 @@ import io.berth.demo.Ticker;
 import io.berth.host.Host;
 import io.berth.host.HostOptions;
 import io.berth.service.Schedule;
+import io.berth.token.Tokens;
 import io.vertx.core.Vertx;
 
 import java.time.Duration;
@@ -23,14 +24,16 @@ final class DefaultApp {
     HttpOptions http = HttpOptions.from(config.section("http"));
     ConfigReader services = config.section("services");
     Duration beat = services.section("heartbeat").duration("interval", Duration.ofSeconds(5), Duration.ofMillis(10));
-    Host host = Host.builder()
+    Tokens tokens = Tokens.fromConfig(config.section("tokens"), System.getenv());
+    Host.Builder builder = Host.builder()
         .vertx(vertx, true)
         .options(options)
-        .config(config)
+        .config(config);
+    tokens.registerWith(builder)
         .background("heartbeat", new Heartbeat(beat))
         .timed("ticker", Schedule.every(Duration.ofSeconds(10)), new Ticker())
-        .http(http)
-        .build();
+        .http(http);
+    Host host = builder.build();
     config.rejectUnknownKeys();
     return host;
   }
