@@ -30,7 +30,12 @@ final class JsonBody {
 
   /** Adds the content-type check and the size-limited body reading to {@code route}; add the route's handler after. */
   Route install(Route route) {
-    return route.handler(JsonBody::requireJson).handler(bodyHandler);
+    // One handler, not two: vertx-web refuses a body handler after a user handler on the same route. Both steps run
+    // in the same event-loop turn as routing began, so no body bytes arrive before the body handler listens.
+    return route.handler(rc -> {
+      requireJson(rc);
+      bodyHandler.handle(rc);
+    });
   }
 
   long limit() {
@@ -45,7 +50,6 @@ final class JsonBody {
           ? "The Content-Type header is missing; the body must be application/json."
           : "The Content-Type '" + abbreviate(type) + "' is not supported; the body must be application/json.");
     }
-    rc.next();
   }
 
   /** The body as a JSON object; fails with 400 {@code malformed_json} or {@code body_not_object}. */
