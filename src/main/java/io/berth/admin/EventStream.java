@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +42,7 @@ final class EventStream {
   private final Vertx vertx;
   private final int bufferSize;
   private final Supplier<JsonObject> snapshot;
-  private final Set<Client> clients = new LinkedHashSet<>();
+  private final Set<Client> clients = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();
 
   /**
@@ -71,7 +71,6 @@ final class EventStream {
         .putHeader("cache-control", "no-store")
         .putHeader("x-accel-buffering", "no");
     Client client = new Client(response);
-    clients.add(client);
     response.closeHandler(v -> client.close());
     response.exceptionHandler(e -> client.close());
     response.drainHandler(v -> client.drain());
@@ -85,6 +84,7 @@ final class EventStream {
       });
       client.consumers.add(consumer);
     }
+    clients.add(client);
   }
 
   /** Ends every stream, so that the server can close without waiting for clients that never hang up. */

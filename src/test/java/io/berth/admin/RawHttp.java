@@ -71,6 +71,10 @@ final class RawHttp implements AutoCloseable {
     return true;
   }
 
+  InputStream input() {
+    return in;
+  }
+
   static int status(String response) {
     return Integer.parseInt(response.substring(9, 12));
   }
