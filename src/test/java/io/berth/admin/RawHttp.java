@@ -22,6 +22,16 @@ final class RawHttp implements AutoCloseable {
     in = socket.getInputStream();
   }
 
+  /** Reads one response, or returns null when none arrives within {@code millis} (the server waits for more). */
+  String readResponseOrNull(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    try {
+      return readResponse();
+    } catch (AssertionError e) {
+      return null;
+    }
+  }
+
   RawHttp write(String text) throws IOException {
     return write(text.getBytes(StandardCharsets.ISO_8859_1));
   }
