@@ -23,6 +23,9 @@ import java.util.stream.Collectors;
 /**
  * {@code java -jar berth.jar [--conf FILE]}: runs the default host until SIGTERM, Ctrl+C or the admin shutdown
  * route. Exit codes: 0 after a clean stop, 1 when a service failed, 2 for a configuration error.
+ *
+ * <p>Client subcommands talk to a running host's admin API: {@code berth status} and
+ * {@code berth enqueue --queue Q --type T --payload JSON}; they exit 1 with the server's message when it refuses.
  */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = BerthCommand.Version.class,
     description = "Runs hosted services and background work on Vert.x.",

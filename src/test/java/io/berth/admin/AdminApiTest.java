@@ -161,6 +161,23 @@ class AdminApiTest {
   }
 
   @Test
+  void requestsThatAreNotValidHttpAreAnsweredInJson() throws Exception {
+    int port = host.lifetime().httpAddress().orElseThrow().port();
+    try (RawHttp raw = new RawHttp(port)) {
+      String response = raw.write("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20_000) + "\r\n\r\n")
+          .readResponse();
+      assertThat(RawHttp.status(response)).isEqualTo(431);
+      assertThat(new JsonObject(RawHttp.body(response)).getString("error")).isEqualTo("headers_too_large");
+    }
+    try (RawHttp raw = new RawHttp(port)) {
+      String response = raw.write("GET /" + "x".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+      assertThat(RawHttp.status(response)).isEqualTo(414);
+      assertThat(new JsonObject(RawHttp.body(response)).getString("error")).isEqualTo("uri_too_long");
+    }
+    assertThat(api.get("/health/live").status()).isEqualTo(200);
+  }
+
+  @Test
   void shutdownAnswers202ThenStopsTheHost() throws Exception {
     Resp r = api.post("/api/v1/shutdown", null, "");
     assertThat(r.status()).isEqualTo(202);
