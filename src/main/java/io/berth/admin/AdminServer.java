@@ -6,9 +6,13 @@ import io.berth.host.ServiceInfo;
 import io.berth.host.ServiceState;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
+import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
@@ -17,39 +21,101 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The HTTP server: health routes and the admin API. The host starts it after every other service and stops it
- * first, so no request ever sees a half-started host.
+ * The HTTP server: the open health routes and the admin API under {@value #API}, which requires
+ * {@code Authorization: Bearer <token>}. Every error, from a route or from the router itself, is a JSON body
+ * {@code {"error", "message"}}. The host starts it after every other service and stops it first, so no request ever
+ * sees a half-started host. The contract is {@code GET /api/v1/openapi.json}.
  */
 public final class AdminServer implements HostedService, HttpEndpoint {
+
+  /** The admin API's base path. */
+  public static final String API = "/api/v1";
+
+  /**
+   * Event bus address on which work queues publish item status changes as JSON
+   * ({@code {"queue", "id", "type", "status", ...}}); {@code /api/v1/events} relays them as {@code item} events.
+   */
+  public static final String ITEMS_ADDRESS = "berth.items";
+
+  static final String OPENAPI_RESOURCE = "io/berth/admin/openapi.json";
 
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
 
   private final HttpOptions options;
   private final Supplier<Host> host;
+  private final ServiceTrigger trigger;
   private HttpServer server;
+  private EventStream events;
   private volatile SocketAddress bound;
 
   /** {@code host} is asked for lazily, as the server is built before the host it serves. */
   public AdminServer(HttpOptions options, Supplier<Host> host) {
+    this(options, host, ServiceTrigger.UNSUPPORTED);
+  }
+
+  /** As {@link #AdminServer(HttpOptions, Supplier)}, triggering timed services through {@code trigger}. */
+  public AdminServer(HttpOptions options, Supplier<Host> host, ServiceTrigger trigger) {
     this.options = options;
     this.host = host;
+    this.trigger = trigger;
   }
 
   @Override
   public Future<Void> start(ServiceContext context) {
-    Router router = Router.router(context.vertx());
+    Vertx vertx = context.vertx();
+    return vertx.executeBlocking(() -> new Setup(AdminAuth.resolveToken(options), readOpenApi()))
+        .compose(setup -> {
+          Router router = router(vertx, setup);
+          server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
+          return server.requestHandler(router).invalidRequestHandler(AdminServer::invalidRequest).listen();
+        })
+        .map(s -> {
+          bound = SocketAddress.inetSocketAddress(s.actualPort(), options.host());
+          log.info("HTTP server listening on http://{}:{} (admin API at {}, token {})", options.host(),
+              s.actualPort(), API, options.tokenSource());
+          return null;
+        });
+  }
+
+  private record Setup(String token, Buffer openApi) {
+  }
+
+  private Router router(Vertx vertx, Setup setup) {
+    Router router = Router.router(vertx);
+    router.route().handler(rc -> {
+      rc.response().putHeader("x-content-type-options", "nosniff");
+      rc.next();
+    });
     router.get("/health/live").handler(rc -> json(rc, 200, new JsonObject().put("status", "live")));
     router.get("/health/ready").handler(this::ready);
+
+    router.route(API + "/*").handler(new AdminAuth(setup.token()));
+    router.get(API + "/openapi.json").handler(rc -> rc.response()
+        .putHeader("content-type", "application/json").end(setup.openApi()));
+    events = new EventStream(vertx, options.eventBuffer(), this::lifetimeSnapshot);
+    router.get(API + "/events").handler(events::handle);
+    for (RouteGroup group : groups()) {
+      group.mount(router);
+    }
     Errors.install(router);
-    server = context.vertx().createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
-    return server.requestHandler(router).listen().map(s -> {
-      bound = SocketAddress.inetSocketAddress(s.actualPort(), options.host());
-      log.info("HTTP server listening on http://{}:{}", options.host(), s.actualPort());
-      return null;
-    });
+    return router;
+  }
+
+  /** The route groups of the admin API; a new group (queues, tokens) is one more entry here. */
+  private List<RouteGroup> groups() {
+    List<RouteGroup> groups = new ArrayList<>();
+    groups.add(new ServiceRoutes(host, trigger));
+    groups.add(new ShutdownRoute(host));
+    return groups;
   }
 
   @Override
@@ -60,7 +126,10 @@ public final class AdminServer implements HostedService, HttpEndpoint {
     Future<Void> drain = options.drainDelay().isZero()
         ? Future.succeededFuture()
         : context.vertx().timer(options.drainDelay().toMillis()).mapEmpty();
-    return drain.compose(v -> server.close());
+    return drain.compose(v -> {
+      events.closeAll();
+      return server.close();
+    });
   }
 
   @Override
@@ -83,7 +152,54 @@ public final class AdminServer implements HostedService, HttpEndpoint {
         .put("failed", failed));
   }
 
+  private JsonObject lifetimeSnapshot() {
+    Host h = host.get();
+    return new JsonObject().put("event", h.lifetime().state().label()).put("node", h.lifetime().nodeId())
+        .put("at", Instant.now().toString()).put("snapshot", true);
+  }
+
+  /** A request Netty could not even parse (a garbled request line, huge headers): answered in JSON, then closed. */
+  private static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status = 400;
+    String code = "bad_request";
+    String message = "The request is not valid HTTP.";
+    if (cause instanceof TooLongFrameException && cause.getMessage() != null) {
+      if (cause.getMessage().contains("line")) {
+        status = 414;
+        code = "uri_too_long";
+        message = "The request line is too long.";
+      } else if (cause.getMessage().contains("header")) {
+        status = 431;
+        code = "headers_too_large";
+        message = "The request headers are too large.";
+      }
+    }
+    request.response().putHeader("connection", "close");
+    Errors.json(request, status, code, message).onComplete(ar -> request.connection().close());
+  }
+
+  static Buffer readOpenApi() {
+    try (InputStream in = AdminServer.class.getClassLoader().getResourceAsStream(OPENAPI_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("the resource " + OPENAPI_RESOURCE + " is missing from the jar");
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static void json(RoutingContext rc, int status, JsonObject body) {
     rc.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  /** A client-supplied value for a message, cut short and without control characters. */
+  static String abbreviate(String value) {
+    if (value == null) {
+      return "null";
+    }
+    String clean = value.replaceAll("\\p{Cntrl}", "?");
+    return clean.length() > 80 ? clean.substring(0, 80) + "..." : clean;
   }
 }

@@ -1,35 +1,96 @@
 package io.berth.admin;
 
+import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The HTTP server's settings (config section {@code http}): {@code host} (127.0.0.1), {@code port} (8080; 0 picks a
- * free port), {@code token} (the admin API's bearer token), {@code maxBodySize} (256KiB) and {@code drainDelay}
- * (0s: how long {@code /health/ready} answers 503 at shutdown before the server closes, so that a load balancer
- * stops sending traffic first).
+ * The HTTP server's settings (config section {@code http}):
+ * <ul>
+ *   <li>{@code host} (127.0.0.1): the address to bind; anything but a loopback address requires {@code token};</li>
+ *   <li>{@code port} (8080; 0 picks a free port);</li>
+ *   <li>{@code token}: the admin API's bearer token (also {@code BERTH_HTTP_TOKEN}); when unset the server generates
+ *       a random 256-bit token at start and writes it to {@code tokenFile};</li>
+ *   <li>{@code tokenFile} ({@code data/admin.token}): where a generated token is written, readable by the owner only;</li>
+ *   <li>{@code maxBodySize} (256KiB): larger request bodies get 413 before they are buffered whole;</li>
+ *   <li>{@code eventBuffer} (256): events held for one slow {@code /api/v1/events} client before further events are
+ *       dropped (and counted);</li>
+ *   <li>{@code drainDelay} (0s): how long {@code /health/ready} answers 503 at shutdown before the server closes, so
+ *       that a load balancer stops sending traffic first.</li>
+ * </ul>
  */
 public final class HttpOptions {
 
   private String host = "127.0.0.1";
   private int port = 8080;
   private String token;
+  private Path tokenFile = Path.of("data", "admin.token");
   private long maxBodySize = 256 * 1024;
+  private int eventBuffer = 256;
   private Duration drainDelay = Duration.ZERO;
 
+  /**
+   * Reads and validates the {@code http} section. Fails with a {@link ConfigException} naming {@code http.token}
+   * when the server binds a non-loopback address without a configured token.
+   */
   public static HttpOptions from(ConfigReader http) {
     HttpOptions o = new HttpOptions();
     o.host = http.string("host", o.host);
     if (o.host.isBlank()) {
-      throw new io.berth.config.ConfigException(http.key("host"), "must be a host name or IP address, not blank");
+      throw new ConfigException(http.key("host"), "must be a host name or IP address, not blank");
     }
     o.port = http.integer("port", o.port, 0, 65535);
     o.token = http.string("token", null);
+    if (o.token != null && o.token.isBlank()) {
+      throw new ConfigException(http.key("token"), "must not be blank; leave it unset to have a token generated");
+    }
+    String file = http.string("tokenFile", o.tokenFile.toString());
+    if (file.isBlank()) {
+      throw new ConfigException(http.key("tokenFile"), "must be a file path, not blank");
+    }
+    o.tokenFile = Path.of(file);
     o.maxBodySize = http.bytes("maxBodySize", o.maxBodySize, 1, 64L * 1024 * 1024);
+    o.eventBuffer = http.integer("eventBuffer", o.eventBuffer, 1, 100_000);
     o.drainDelay = http.duration("drainDelay", o.drainDelay, Duration.ZERO);
+    o.validate(http.key("token"));
     return o;
+  }
+
+  /**
+   * Fails with a {@link ConfigException} naming {@code tokenKey} when the server would bind a non-loopback address
+   * with no configured token: a generated token on a public interface is a secret nobody meant to share.
+   */
+  void validate(String tokenKey) {
+    if (token == null && !isLoopback(host)) {
+      throw new ConfigException(tokenKey, "must be set (or BERTH_HTTP_TOKEN) when http.host is '" + host
+          + "', which is not a loopback address");
+    }
+  }
+
+  /** True for {@code localhost} and loopback IP literals; host names are never resolved (no DNS at startup). */
+  static boolean isLoopback(String host) {
+    String h = host.trim().toLowerCase(Locale.ROOT);
+    if (h.equals("localhost")) {
+      return true;
+    }
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    boolean literal = h.matches("[0-9.]+") || h.contains(":");
+    if (!literal) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(h).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   public HttpOptions host(String host) {
@@ -47,8 +108,21 @@ public final class HttpOptions {
     return this;
   }
 
+  public HttpOptions tokenFile(Path tokenFile) {
+    this.tokenFile = Objects.requireNonNull(tokenFile);
+    return this;
+  }
+
   public HttpOptions maxBodySize(long maxBodySize) {
     this.maxBodySize = maxBodySize;
+    return this;
+  }
+
+  public HttpOptions eventBuffer(int eventBuffer) {
+    if (eventBuffer < 1) {
+      throw new IllegalArgumentException("eventBuffer must be at least 1, not " + eventBuffer);
+    }
+    this.eventBuffer = eventBuffer;
     return this;
   }
 
@@ -65,15 +139,30 @@ public final class HttpOptions {
     return port;
   }
 
+  /** The configured token, or null when the server generates one. */
   public String token() {
     return token;
+  }
+
+  public Path tokenFile() {
+    return tokenFile;
   }
 
   public long maxBodySize() {
     return maxBodySize;
   }
 
+  public int eventBuffer() {
+    return eventBuffer;
+  }
+
   public Duration drainDelay() {
     return drainDelay;
+  }
+
+  /** Where the admin token comes from, for the banner: never the token itself. */
+  public String tokenSource() {
+    return token != null ? "configured (http.token / BERTH_HTTP_TOKEN)"
+        : "generated, in " + tokenFile.toAbsolutePath().normalize();
   }
 }

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.admin.HttpOptions;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigLoader;
 import io.berth.config.ConfigReader;
@@ -22,9 +23,13 @@ import java.util.stream.Collectors;
 /**
  * {@code java -jar berth.jar [--conf FILE]}: runs the default host until SIGTERM, Ctrl+C or the admin shutdown
  * route. Exit codes: 0 after a clean stop, 1 when a service failed, 2 for a configuration error.
+ *
+ * <p>Client subcommands talk to a running host's admin API: {@code berth status} and
+ * {@code berth enqueue --queue Q --type T --payload JSON}; they exit 1 with the server's message when it refuses.
  */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = BerthCommand.Version.class,
-    description = "Runs hosted services and background work on Vert.x.")
+    description = "Runs hosted services and background work on Vert.x.",
+    subcommands = {StatusCommand.class, EnqueueCommand.class})
 public final class BerthCommand implements Callable<Integer> {
 
   static final int OK = 0;
@@ -45,9 +50,11 @@ public final class BerthCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Vertx vertx = Vertx.vertx(new VertxOptions().setMaxWorkerExecuteTime(120).setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS));
     Host host;
+    HttpOptions http;
     try {
       ConfigReader config = join(ConfigLoader.load(vertx, conf).toCompletionStage().toCompletableFuture());
       host = DefaultApp.build(vertx, config);
+      http = HttpOptions.from(config.section("http"));
       config.unusedEnvironmentOverrides().forEach(name ->
           log.warn("Environment variable {} matches no config key and is ignored", name));
     } catch (ConfigException e) {
@@ -60,7 +67,7 @@ public final class BerthCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopFromHook(host), "berth-shutdown-hook"));
     try {
       join(host.start().toCompletionStage().toCompletableFuture());
-      banner(host);
+      banner(host, http);
     } catch (HostStartException e) {
       join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
       return FAILED;
@@ -69,14 +76,18 @@ public final class BerthCommand implements Callable<Integer> {
     return host.exitCode();
   }
 
-  private void banner(Host host) {
+  private void banner(Host host, HttpOptions http) {
     String services = host.services().stream()
         .map(s -> s.name() + " (" + s.kind().label() + ")")
         .collect(Collectors.joining(", "));
     String health = host.lifetime().httpAddress()
         .map(a -> "http://" + a.host() + ":" + a.port() + "/health/ready").orElse("(no HTTP server)");
-    log.info("\n  Berth {} started (node {})\n  config:   {}\n  services: {}\n  health:   {}\n  stop:     Ctrl+C or SIGTERM",
-        Version.current(), host.lifetime().nodeId(), conf.toAbsolutePath().normalize(), services, health);
+    String admin = host.lifetime().httpAddress()
+        .map(a -> "http://" + a.host() + ":" + a.port() + "/api/v1 (token " + http.tokenSource() + ")")
+        .orElse("(no HTTP server)");
+    log.info("\n  Berth {} started (node {})\n  config:   {}\n  services: {}\n  health:   {}\n  admin:    {}"
+            + "\n  stop:     Ctrl+C, SIGTERM or POST /api/v1/shutdown",
+        Version.current(), host.lifetime().nodeId(), conf.toAbsolutePath().normalize(), services, health, admin);
   }
 
   /** A JVM shutdown that did not come through our signal handlers (System.exit elsewhere): stop within the timeout. */

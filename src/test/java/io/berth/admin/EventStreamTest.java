@@ -1,0 +1,97 @@
+package io.berth.admin;
+
+import io.berth.host.Host;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@ExtendWith(VertxExtension.class)
+class EventStreamTest {
+
+  @Test
+  void aClientSeesStartedServiceChangesAndStopping(Vertx vertx) throws Exception {
+    Host host = Host.builder().vertx(vertx)
+        .background("worker", token -> token.future().toCompletionStage().toCompletableFuture().join())
+        .http(new HttpOptions().port(0).token("t"))
+        .build();
+    AdminApiTest.sync(host.start());
+    Api api = Api.of(host, "t");
+    HttpResponse<Stream<String>> response = Api.CLIENT.send(api.request("/api/v1/events").GET().build(),
+        HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> response.body().forEach(lines::add), "sse-reader");
+    reader.setDaemon(true);
+    reader.start();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(l -> l.contains("\"event\":\"started\"")));
+    vertx.eventBus().publish(AdminServer.ITEMS_ADDRESS, new JsonObject().put("queue", "default").put("id", "42")
+        .put("status", "done"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("event: item"));
+
+    AdminApiTest.sync(host.stop());
+    await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(l -> l.contains("\"event\":\"stopping\"")));
+    assertThat(lines).contains("event: lifetime", "event: service");
+    assertThat(lines.stream().filter(l -> l.startsWith("data: ")))
+        .allSatisfy(l -> assertThat(new JsonObject(l.substring(6))).isNotNull());
+    // The server ended the stream when it stopped.
+    reader.join(5000);
+    assertThat(reader.isAlive()).isFalse();
+  }
+
+  @Test
+  void aSlowReaderGetsEventsDroppedAndCountedNotBuffered(Vertx vertx) throws Exception {
+    int buffer = 16;
+    EventStream events = new EventStream(vertx, buffer, () -> new JsonObject().put("event", "started"));
+    Router router = Router.router(vertx);
+    router.get("/events").handler(events::handle);
+    HttpServer server = vertx.createHttpServer().requestHandler(router);
+    int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).actualPort();
+
+    try (RawHttp raw = new RawHttp(port)) {
+      raw.write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+      await().atMost(Duration.ofSeconds(5)).until(() -> events.clients() == 1);
+      String filler = "x".repeat(8 * 1024);
+      // The client reads nothing: far more than the socket buffers hold is published.
+      for (int i = 0; i < 3000 && events.dropped() == 0; i++) {
+        vertx.eventBus().publish(Host.SERVICES_ADDRESS, new JsonObject().put("service", "s" + i).put("filler", filler));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> events.dropped() > 0);
+
+      // Once the client reads again, it learns how many events it missed.
+      InputStream in = rawInput(raw);
+      StringBuilder seen = new StringBuilder();
+      byte[] buf = new byte[65536];
+      while (seen.indexOf("event: dropped") < 0) {
+        int n = in.read(buf);
+        assertThat(n).as("stream ended before a dropped event").isPositive();
+        seen.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+        if (seen.length() > 1_000_000) {
+          seen.delete(0, seen.length() - 100);
+        }
+      }
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.clients() == 0);
+  }
+
+  private static InputStream rawInput(RawHttp raw) {
+    return raw.input();
+  }
+}

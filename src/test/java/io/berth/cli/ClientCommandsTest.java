@@ -1,0 +1,94 @@
+package io.berth.cli;
+
+import io.berth.admin.HttpOptions;
+import io.berth.host.Host;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class ClientCommandsTest {
+
+  Host host;
+  String url;
+  Path tokenFile;
+  final StringWriter out = new StringWriter();
+  final StringWriter err = new StringWriter();
+
+  @BeforeEach
+  void start(Vertx vertx, @TempDir Path dir) throws Exception {
+    tokenFile = dir.resolve("admin.token");
+    host = Host.builder().vertx(vertx)
+        .background("worker", token -> token.future().toCompletionStage().toCompletableFuture().join())
+        .http(new HttpOptions().port(0).tokenFile(tokenFile))
+        .build();
+    sync(host.start());
+    url = "http://127.0.0.1:" + host.lifetime().httpAddress().orElseThrow().port();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    sync(host.stop());
+  }
+
+  static <T> T sync(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+  }
+
+  int run(String... args) {
+    CommandLine cli = new CommandLine(new BerthCommand());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void statusListsTheServicesUsingTheTokenFileFromTheConfig(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("config.json");
+    int port = host.lifetime().httpAddress().orElseThrow().port();
+    Files.writeString(conf, "{\"http\":{\"port\":" + port + ",\"tokenFile\":\"" + tokenFile.toString().replace("\\", "\\\\") + "\"}}");
+    assertThat(run("status", "--conf", conf.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("worker").contains("background").contains("running").contains("http");
+  }
+
+  @Test
+  void statusWithAWrongTokenExitsNonZeroWithTheServersMessage() {
+    assertThat(run("status", "--url", url, "--token", "wrong")).isEqualTo(1);
+    assertThat(err.toString()).contains("The Bearer token is not valid.").contains("401");
+  }
+
+  @Test
+  void statusWithoutAServerExitsNonZero() {
+    assertThat(run("status", "--url", "http://127.0.0.1:1", "--token", "t")).isEqualTo(1);
+    assertThat(err.toString()).contains("cannot connect");
+  }
+
+  @Test
+  void enqueueReportsTheServersError() throws Exception {
+    String token = Files.readString(tokenFile).trim();
+    // Queues are not served yet: the server's 404 message reaches the user.
+    assertThat(run("enqueue", "--url", url, "--token", token, "--type", "demo.sleep", "--payload", "{\"ms\":100}"))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("No route for POST /api/v1/queues/default/items").contains("404");
+  }
+
+  @Test
+  void enqueueRefusesAPayloadThatIsNotAnObject() {
+    assertThat(run("enqueue", "--url", url, "--token", "t", "--type", "x", "--payload", "[1]")).isEqualTo(2);
+    assertThat(err.toString()).contains("--payload must be a JSON object");
+  }
+}
