@@ -52,21 +52,14 @@ public final class AdminServer implements HostedService, HttpEndpoint {
 
   private final HttpOptions options;
   private final Supplier<Host> host;
-  private final ServiceTrigger trigger;
   private HttpServer server;
   private EventStream events;
   private volatile SocketAddress bound;
 
   /** {@code host} is asked for lazily, as the server is built before the host it serves. */
   public AdminServer(HttpOptions options, Supplier<Host> host) {
-    this(options, host, ServiceTrigger.UNSUPPORTED);
-  }
-
-  /** As {@link #AdminServer(HttpOptions, Supplier)}, triggering timed services through {@code trigger}. */
-  public AdminServer(HttpOptions options, Supplier<Host> host, ServiceTrigger trigger) {
     this.options = options;
     this.host = host;
-    this.trigger = trigger;
   }
 
   @Override
@@ -113,8 +106,9 @@ public final class AdminServer implements HostedService, HttpEndpoint {
   /** The route groups of the admin API; a new group (queues, tokens) is one more entry here. */
   private List<RouteGroup> groups() {
     List<RouteGroup> groups = new ArrayList<>();
-    groups.add(new ServiceRoutes(host, trigger));
+    groups.add(new ServiceRoutes(host));
     groups.add(new ShutdownRoute(host));
+    groups.add(new TokenRoutes(host));
     return groups;
   }
 

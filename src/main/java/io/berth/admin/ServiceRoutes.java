@@ -1,8 +1,7 @@
 package io.berth.admin;
 
 import io.berth.host.Host;
-import io.berth.host.ServiceInfo;
-import io.berth.host.ServiceKind;
+import io.berth.host.TriggerException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -14,11 +13,9 @@ import java.util.function.Supplier;
 final class ServiceRoutes implements RouteGroup {
 
   private final Supplier<Host> host;
-  private final ServiceTrigger trigger;
 
-  ServiceRoutes(Supplier<Host> host, ServiceTrigger trigger) {
+  ServiceRoutes(Supplier<Host> host) {
     this.host = host;
-    this.trigger = trigger;
   }
 
   @Override
@@ -35,19 +32,23 @@ final class ServiceRoutes implements RouteGroup {
 
   private void trigger(RoutingContext rc) {
     String name = rc.pathParam("name");
-    ServiceInfo service = host.get().services().stream().filter(s -> s.name().equals(name)).findFirst()
-        .orElseThrow(() -> new ApiException(404, "unknown_service",
-            "No service is named '" + AdminServer.abbreviate(name) + "'."));
-    if (service.kind() != ServiceKind.TIMED) {
-      throw new ApiException(400, "not_timed", "Service '" + name + "' is a " + service.kind().label()
-          + " service; only timed services can be triggered.");
-    }
-    trigger.trigger(name).onComplete(ar -> {
+    host.get().trigger(name).onComplete(ar -> {
       if (ar.succeeded()) {
         AdminServer.json(rc, 202, new JsonObject().put("service", name).put("triggered", true));
+      } else if (ar.cause() instanceof TriggerException e) {
+        rc.fail(new ApiException(status(e.reason()), e.reason().code(), e.getMessage() + "."));
       } else {
         rc.fail(ar.cause());
       }
     });
+  }
+
+  private static int status(TriggerException.Reason reason) {
+    return switch (reason) {
+      case UNKNOWN_SERVICE -> 404;
+      case NOT_TIMED -> 400;
+      case RUNNING -> 409;
+      case NOT_RUNNING -> 503;
+    };
   }
 }

@@ -6,6 +6,7 @@ import io.berth.demo.Heartbeat;
 import io.berth.demo.Ticker;
 import io.berth.host.Host;
 import io.berth.host.HostOptions;
+import io.berth.scope.ServiceRegistry;
 import io.berth.service.Schedule;
 import io.berth.token.Tokens;
 import io.vertx.core.Vertx;
@@ -28,7 +29,8 @@ final class DefaultApp {
     Host.Builder builder = Host.builder()
         .vertx(vertx, true)
         .options(options)
-        .config(config);
+        .config(config)
+        .registry(ServiceRegistry.builder().singletonInstance(Tokens.class, tokens).build());
     tokens.registerWith(builder)
         .background("heartbeat", new Heartbeat(beat))
         .timed("ticker", Schedule.every(Duration.ofSeconds(10)), new Ticker())

@@ -51,6 +51,11 @@ public final class ServiceRegistry implements Resolver, AutoCloseable {
     return resolve(type, null, Chain.EMPTY);
   }
 
+  /** True when {@code type} is registered (as a singleton, a ready-made instance or a scoped service). */
+  public boolean has(Class<?> type) {
+    return registrations.containsKey(type) || singletons.containsKey(type);
+  }
+
   /**
    * Opens a scope for one unit of work. {@code name} identifies it in log lines, e.g. {@code "timed:ticker#12"} or
    * {@code "work:default/item-id"}. The caller closes it when the work ends.

@@ -6,6 +6,7 @@ import io.berth.host.HostState;
 import io.berth.service.BackgroundService;
 import io.berth.service.CancellationToken;
 import io.berth.service.ExceptionPolicy;
+import io.berth.service.Schedule;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,12 +45,18 @@ class AdminApiTest {
 
   Host host;
   Api api;
+  final CountDownLatch inRun = new CountDownLatch(1);
+  final CountDownLatch release = new CountDownLatch(1);
 
   @BeforeEach
   void start(Vertx vertx, @TempDir Path dir) throws Exception {
     host = Host.builder().vertx(vertx)
         .background("worker", token -> token.future().toCompletionStage().toCompletableFuture().join())
         .background(new FailsOnceStarted(), o -> o.name("broken").exceptionPolicy(ExceptionPolicy.IGNORE))
+        .timed("nightly", run -> {
+          inRun.countDown();
+          release.await(10, TimeUnit.SECONDS);
+        }, o -> o.schedule(Schedule.every(Duration.ofHours(24))).initialDelay(Duration.ofHours(1)))
         .http(new HttpOptions().port(0).token(TOKEN).tokenFile(dir.resolve("unused.token")))
         .build();
     sync(host.start());
@@ -105,14 +113,35 @@ class AdminApiTest {
     Resp r = api.get("/api/v1/services");
     assertThat(r.status()).isEqualTo(200);
     JsonArray services = r.json().getJsonArray("services");
-    assertThat(services.stream().map(o -> ((JsonObject) o).getString("name"))).containsExactly("worker", "broken", "http");
+    assertThat(services.stream().map(o -> ((JsonObject) o).getString("name"))).containsExactly("worker", "broken", "nightly", "http");
     JsonObject worker = services.getJsonObject(0);
     assertThat(worker.getString("kind")).isEqualTo("background");
     assertThat(worker.getString("state")).isEqualTo("running");
     assertThat(worker.getString("startedAt")).isNotNull();
     assertThat(worker.containsKey("error")).isTrue();
     assertThat(services.getJsonObject(1).getString("error")).contains("broken on purpose");
-    assertThat(services.getJsonObject(2).getString("kind")).isEqualTo("http");
+    JsonObject nightly = services.getJsonObject(2);
+    assertThat(nightly.getString("kind")).isEqualTo("timed");
+    assertThat(nightly.getString("schedule")).isEqualTo("every 1d");
+    assertThat(nightly.getLong("runs")).isZero();
+    assertThat(nightly.getString("nextRunAt")).isNotNull();
+    assertThat(nightly.getBoolean("running")).isFalse();
+    assertThat(nightly.containsKey("lastRunAt")).isTrue();
+    assertThat(nightly.containsKey("lastDurationMs")).isTrue();
+    assertThat(nightly.containsKey("failures")).isTrue();
+    assertThat(services.getJsonObject(3).getString("kind")).isEqualTo("http");
+  }
+
+  @Test
+  void triggerRunsATimedServiceNowAndAnswers409WhileItRuns() throws Exception {
+    Resp r = api.post("/api/v1/services/nightly/trigger", null, "");
+    assertThat(r.status()).isEqualTo(202);
+    assertThat(r.json()).isEqualTo(new JsonObject().put("service", "nightly").put("triggered", true));
+    assertThat(inRun.await(5, TimeUnit.SECONDS)).isTrue();
+
+    JsonObject busy = api.post("/api/v1/services/nightly/trigger", null, "").assertError(409, "running");
+    assertThat(busy.getString("message")).contains("nightly");
+    release.countDown();
   }
 
   @Test

@@ -1,0 +1,71 @@
+package io.berth.admin;
+
+import io.berth.host.Host;
+import io.berth.token.TokenException;
+import io.berth.token.TokenInfo;
+import io.berth.token.Tokens;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /api/v1/tokens} and {@code POST /api/v1/tokens/{name}/refresh}: the shared access tokens' state, never
+ * their values. The host's {@link Tokens} are found in its registry; a host without them lists none.
+ */
+final class TokenRoutes implements RouteGroup {
+
+  private final Supplier<Host> host;
+
+  TokenRoutes(Supplier<Host> host) {
+    this.host = host;
+  }
+
+  @Override
+  public void mount(Router router) {
+    router.get(AdminServer.API + "/tokens").handler(this::list);
+    router.post(AdminServer.API + "/tokens/:name/refresh").handler(this::refresh);
+  }
+
+  private Tokens tokens() {
+    Host h = host.get();
+    return h.registry().has(Tokens.class) ? h.registry().get(Tokens.class) : null;
+  }
+
+  private void list(RoutingContext rc) {
+    Tokens tokens = tokens();
+    List<TokenInfo> infos = tokens == null ? List.of() : tokens.list();
+    JsonArray out = new JsonArray();
+    infos.forEach(i -> out.add(i.toJson()));
+    AdminServer.json(rc, 200, new JsonObject().put("tokens", out));
+  }
+
+  private void refresh(RoutingContext rc) {
+    String name = rc.pathParam("name");
+    Tokens tokens = tokens();
+    if (tokens == null) {
+      throw new ApiException(404, TokenException.UNKNOWN_TOKEN,
+          "No token is named '" + AdminServer.abbreviate(name) + "'.");
+    }
+    tokens.refresh(name).onComplete(ar -> {
+      if (ar.succeeded()) {
+        AdminServer.json(rc, 200, ar.result().toJson());
+      } else if (ar.cause() instanceof TokenException e) {
+        rc.fail(new ApiException(status(e.code()), e.code(), e.getMessage()));
+      } else {
+        rc.fail(ar.cause());
+      }
+    });
+  }
+
+  private static int status(String code) {
+    return switch (code) {
+      case TokenException.UNKNOWN_TOKEN -> 404;
+      case TokenException.REFRESH_FAILED -> 502;
+      default -> 503;
+    };
+  }
+}
