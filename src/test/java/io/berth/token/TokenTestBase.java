@@ -1,5 +1,6 @@
 package io.berth.token;
 
+import io.berth.testing.LogCapture;
 import io.berth.host.Host;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,7 +29,7 @@ abstract class TokenTestBase {
   @BeforeEach
   void startEndpoint(Vertx vertx) throws Exception {
     this.vertx = vertx;
-    this.log = new LogCapture();
+    this.log = LogCapture.start();
     this.endpoint = join(FakeTokenEndpoint.start(vertx));
   }
 

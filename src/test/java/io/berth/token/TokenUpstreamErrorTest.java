@@ -56,7 +56,7 @@ class TokenUpstreamErrorTest extends TokenTestBase {
     assertThat(tokens.info("wx").lastError()).isNull();
     assertThat(tokens.info("wx").consecutiveFailures()).isZero();
 
-    String logged = log.all();
+    String logged = log.text();
     assertThat(logged).contains("Token 'wx' fetch failed").contains(expected(mode));
     assertThat(logged).doesNotContain(SECRET);
   }
