@@ -2,14 +2,19 @@ package io.berth.cli;
 
 import io.berth.admin.HttpOptions;
 import io.berth.config.ConfigReader;
+import io.berth.demo.DemoHandlers;
 import io.berth.demo.Heartbeat;
 import io.berth.host.Host;
 import io.berth.host.HostOptions;
+import io.berth.work.QueueOptions;
 import io.vertx.core.Vertx;
 
 import java.time.Duration;
 
-/** The host that {@code java -jar berth.jar} runs: the demo services and the HTTP server, all from config. */
+/**
+ * The host that {@code java -jar berth.jar} runs: the demo services, the {@code default} work queue with the demo
+ * handlers ({@code demo.sleep}, {@code demo.fail}, {@code log}) and the HTTP server, all from config.
+ */
 final class DefaultApp {
 
   private DefaultApp() {
@@ -26,6 +31,10 @@ final class DefaultApp {
         .options(options)
         .config(config)
         .background("heartbeat", new Heartbeat(beat))
+        .queue(new QueueOptions("default"))
+        .handler(DemoHandlers.SLEEP, DemoHandlers.SLEEP_HANDLER)
+        .handler(DemoHandlers.FAIL, DemoHandlers.FAIL_HANDLER)
+        .handler(DemoHandlers.LOG, DemoHandlers.LOG_HANDLER)
         .http(http)
         .build();
     config.rejectUnknownKeys();

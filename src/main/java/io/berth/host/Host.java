@@ -4,12 +4,17 @@ import io.berth.admin.AdminServer;
 import io.berth.admin.HttpOptions;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
+import io.berth.scope.ServiceRegistry;
 import io.berth.service.BackgroundService;
 import io.berth.service.CancellationSource;
 import io.berth.service.CancellationToken;
 import io.berth.service.ExceptionPolicy;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
+import io.berth.work.AsyncWorkHandler;
+import io.berth.work.QueueOptions;
+import io.berth.work.WorkHandler;
+import io.berth.work.WorkQueues;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -28,10 +33,12 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -66,6 +73,8 @@ public final class Host {
   private final CancellationSource shutdown = new CancellationSource();
   private final Control control = new Control();
   private final List<Runnable> afterStop;
+  private final ServiceRegistry registry;
+  private final WorkQueues work;
 
   private volatile boolean failed;
   private volatile long deadlineNanos;
@@ -82,6 +91,8 @@ public final class Host {
     this.lifetime = new HostLifetime(vertx, b.nodeId, this::requestStop);
     this.orchestrator = vertx.getOrCreateContext();
     this.afterStop = List.copyOf(b.afterStop);
+    this.registry = b.registry;
+    this.work = b.work;
     List<ManagedService> all = new ArrayList<>();
     for (Registration r : b.registrations) {
       all.add(r.toManaged(this));
@@ -103,6 +114,16 @@ public final class Host {
 
   public HostOptions options() {
     return options;
+  }
+
+  /** The service registry (empty unless given to the builder); closed once every service has stopped. */
+  public ServiceRegistry registry() {
+    return registry;
+  }
+
+  /** The work queues and fire-and-forget work. */
+  public WorkQueues work() {
+    return work;
   }
 
   /** Cancelled when the host starts stopping. */
@@ -490,8 +511,47 @@ public final class Host {
     private final List<Registration> registrations = new ArrayList<>();
     private Registration http;
     private final List<Runnable> afterStop = new ArrayList<>();
+    private ServiceRegistry registry;
+    private final WorkQueues.Builder workBuilder = WorkQueues.builder();
+    private WorkQueues work;
 
     private Builder() {
+    }
+
+    /** The registry that scopes (per work item, per fired job) resolve from; the host closes it after stopping. */
+    public Builder registry(ServiceRegistry registry) {
+      this.registry = Objects.requireNonNull(registry);
+      return this;
+    }
+
+    /** Declares a work queue (service {@code queue:<name>}); {@code queues.<name>} in config may override it. */
+    public Builder queue(QueueOptions options) {
+      workBuilder.queue(options);
+      return this;
+    }
+
+    /** A blocking handler for work items of {@code type}, on every queue. */
+    public Builder handler(String type, WorkHandler handler) {
+      workBuilder.handler(type, handler);
+      return this;
+    }
+
+    /** A blocking handler for work items of {@code type}, on queue {@code queue} only. */
+    public Builder handler(String queue, String type, WorkHandler handler) {
+      workBuilder.handler(queue, type, handler);
+      return this;
+    }
+
+    /** An async handler for work items of {@code type}, on every queue. */
+    public Builder asyncHandler(String type, AsyncWorkHandler handler) {
+      workBuilder.asyncHandler(type, handler);
+      return this;
+    }
+
+    /** An async handler for work items of {@code type}, on queue {@code queue} only. */
+    public Builder asyncHandler(String queue, String type, AsyncWorkHandler handler) {
+      workBuilder.asyncHandler(queue, type, handler);
+      return this;
     }
 
     /** Runs on this Vert.x instead of creating one; the host leaves it open when it stops. */
@@ -627,10 +687,30 @@ public final class Host {
         }
         enabled.add(new Registration(r.name(), r.kind(), r.options(), r.service(), section.json()));
       }
+      // Fire-and-forget and the queues start before the services (which may enqueue from their start) and stop
+      // after them, so that producers are gone before the queues drain.
+      AtomicReference<Host> self = new AtomicReference<>();
+      work = workBuilder.build(config == null ? null : config.section("queues"), self::get);
+      List<Registration> workServices = new ArrayList<>();
+      for (Map.Entry<String, HostedService> e : work.services().entrySet()) {
+        if (names.contains(e.getKey())) {
+          throw new IllegalArgumentException("service name '" + e.getKey() + "' is reserved for the host's work");
+        }
+        ServiceKind kind = e.getKey().startsWith("queue:") ? ServiceKind.QUEUE : ServiceKind.HOSTED;
+        workServices.add(new Registration(e.getKey(), kind, new ServiceOptions().name(e.getKey()), e.getValue(),
+            new JsonObject()));
+      }
+      enabled.addAll(0, workServices);
+      if (registry == null) {
+        registry = ServiceRegistry.builder().build();
+      }
+      afterStop.add(registry::close);
       registrations.clear();
       registrations.addAll(enabled);
       this.http = null;
-      return new Host(this);
+      Host host = new Host(this);
+      self.set(host);
+      return host;
     }
   }
 }
