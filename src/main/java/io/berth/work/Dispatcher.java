@@ -3,7 +3,6 @@ package io.berth.work;
 import io.berth.host.Host;
 import io.berth.host.StopTimeoutException;
 import io.berth.scope.ServiceRegistry;
-import io.berth.service.CancellationSource;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Context;
@@ -26,21 +25,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * The engine of one queue, run by the host as a service on an event-loop verticle. Every piece of queue state lives
- * on that one context, so the hot path takes no lock:
+ * The engine of one queue, run by the host as a service on an event-loop verticle.
  * <ul>
- *   <li><b>admission</b> ({@link #admit}): the single entry point for the event-bus address and the in-process
- *   path. It assigns the id and either admits the item, parks the request (wait mode) or refuses it. A durable
- *   store goes here: an item is admitted once it is stored.</li>
- *   <li><b>the channel</b>: the bounded buffer of admitted items, {@code capacity} counting queued and running.</li>
- *   <li><b>dispatch</b>: each worker verticle has one credit; an item is sent (event bus, local codec) only to a
- *   worker holding its credit, which comes back with the item's completion.</li>
+ *   <li><b>admission</b> ({@link #submit}): the single entry point of the event-bus address and the in-process
+ *   path. It reserves a slot of {@code capacity} (queued plus running) with a CAS, assigns the id and puts the item
+ *   in the channel; when the queue is full it refuses ({@code reject}) or parks the request on the queue's context
+ *   ({@code wait}), where parked requests are admitted in FIFO order as slots free. A durable store goes here: an
+ *   item is admitted once it is stored.</li>
+ *   <li><b>the channel</b>: a lock-free FIFO of admitted items, bounded by the reservation above.</li>
+ *   <li><b>dispatch</b>: the worker verticles pull from the channel; an idle worker is woken by one event-bus
+ *   message and only while it is idle (its credit), so no consumer ever buffers more than that one message.</li>
  * </ul>
+ * The hot path takes no lock and makes no hop when there is room: an in-process enqueue admits on the caller's
+ * thread, and a busy worker takes its next item without any message.
  */
 final class Dispatcher implements HostedService {
 
@@ -56,34 +64,37 @@ final class Dispatcher implements HostedService {
   private final StatusStore statuses;
   private final ConcurrentHistogram latency = new ConcurrentHistogram(HIGHEST_LATENCY_MICROS, 2);
 
+  private final ConcurrentLinkedQueue<Item> channel = new ConcurrentLinkedQueue<>();
+  /** Items admitted and not finished (in the channel or running): at most {@code capacity}. */
+  private final AtomicInteger admitted = new AtomicInteger();
+  private final AtomicInteger running = new AtomicInteger();
+  /** Requests parked, or on their way to be parked: while any, new requests queue up behind them (FIFO). */
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicInteger idleWorkers = new AtomicInteger();
+  /** Parked requests on their way to the queue's context, moved there in batches by one task at a time. */
+  private final ConcurrentLinkedQueue<Waiter> incoming = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean housekeeping = new AtomicBoolean();
+  private final AtomicLong ids = new AtomicLong();
+  private final LongAdder enqueued = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+  private final LongAdder succeeded = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final LongAdder cancelled = new LongAdder();
+  private final LongAdder timedOut = new LongAdder();
+
   private volatile State state = State.NEW;
   private volatile Context context;
   private Vertx vertx;
   private ServiceRegistry registry;
+  private String idPrefix;
   private MessageConsumer<Object> consumer;
   private final List<String> workerDeployments = new ArrayList<>();
-  private Worker[] workers;
-  private String[] workerAddresses;
-  private Item[] current;
-  private int[] free;
-  private int freeCount;
+  private Worker[] workers = new Worker[0];
 
-  private final ArrayDeque<Item> buffer = new ArrayDeque<>();
+  // Owned by the queue's context.
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private long waiterTimer = -1;
-  private int admitted;
   private Promise<Void> drained;
-  private String idPrefix;
-  private long idCounter;
-
-  private volatile int depth;
-  private volatile int inFlight;
-  private volatile long enqueued;
-  private volatile long rejected;
-  private volatile long succeeded;
-  private volatile long failed;
-  private volatile long cancelled;
-  private volatile long timedOut;
 
   private record Waiter(Item item, Promise<String> reply, long deadline) {
   }
@@ -112,7 +123,7 @@ final class Dispatcher implements HostedService {
     return handlers.containsKey(type);
   }
 
-  java.util.Set<String> types() {
+  Set<String> types() {
     return handlers.keySet();
   }
 
@@ -127,17 +138,13 @@ final class Dispatcher implements HostedService {
     idPrefix = newIdPrefix();
     int n = options.concurrency();
     workers = new Worker[n];
-    workerAddresses = new String[n];
-    current = new Item[n];
-    free = new int[n];
     List<Future<String>> deployments = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      workerAddresses[i] = address + ".worker." + idPrefix + i;
-      workers[i] = new Worker(this, i, workerAddresses[i]);
+      workers[i] = new Worker(this, address + ".worker." + idPrefix + i);
       deployments.add(vertx.deployVerticle(workers[i], new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
           .onSuccess(workerDeployments::add));
-      free[freeCount++] = n - 1 - i;
     }
+    idleWorkers.set(n);
     return Future.all(deployments).compose(v -> {
       consumer = vertx.eventBus().consumer(address, this::onMessage);
       return consumer.completion();
@@ -157,36 +164,38 @@ final class Dispatcher implements HostedService {
       vertx.cancelTimer(waiterTimer);
       waiterTimer = -1;
     }
-    for (Waiter w; (w = waiters.pollFirst()) != null; ) {
+    for (Waiter w; (w = waiters.pollFirst()) != null || (w = incoming.poll()) != null; ) {
+      waiting.decrementAndGet();
       w.reply.fail(stopping());
     }
-    List<String> notRun = new ArrayList<>(buffer.size());
-    for (Item item; (item = buffer.pollFirst()) != null; ) {
+    List<String> notRun = new ArrayList<>();
+    for (Item item; (item = channel.poll()) != null; ) {
       notRun.add(item.id);
-      admitted--;
+      admitted.decrementAndGet();
     }
-    depth = 0;
     drained = Promise.promise();
-    if (inFlight == 0) {
+    if (running.get() == 0) {
       drained.complete();
     }
-    log.info("Queue '{}' stopping: {} item(s) in flight, {} admitted but not started", name(), inFlight, notRun.size());
+    log.info("Queue '{}' stopping: {} item(s) running, {} admitted but not started", name(), running.get(),
+        notRun.size());
     long grace = Math.min(1000, budget.toMillis() / 5);
     long wait = Math.max(1, budget.toMillis() - grace);
     Future<Void> done = drained.future()
         .timeout(wait, TimeUnit.MILLISECONDS)
         .recover(e -> {
-          List<String> running = new ArrayList<>();
-          for (Item item : current) {
+          List<String> cut = new ArrayList<>();
+          for (Worker w : workers) {
+            Item item = w.current;
             if (item != null) {
-              running.add(item.id);
+              cut.add(item.id);
               item.cancellation.cancel("shutdown");
             }
           }
           log.warn("Queue '{}': {} item(s) still running after {}ms; their tokens are cancelled: {}", name(),
-              running.size(), wait, String.join(", ", running));
+              cut.size(), wait, String.join(", ", cut));
           return drained.future().timeout(Math.max(1, grace), TimeUnit.MILLISECONDS)
-              .recover(e2 -> Future.failedFuture(new StopTimeoutException(inFlight
+              .recover(e2 -> Future.failedFuture(new StopTimeoutException(running.get()
                   + " item(s) did not return after their tokens were cancelled")));
         });
     return done.transform(ar -> {
@@ -207,47 +216,164 @@ final class Dispatcher implements HostedService {
 
   // ---------------------------------------------------------------- admission
 
-  /** The in-process path: the same admission as the event bus, without the message. Any thread. */
-  Future<String> enqueue(Item item) {
+  /**
+   * Admission, from any thread: admits at once when there is room and nobody waits, refuses in reject mode, and
+   * otherwise parks the request on the queue's context. The future completes on the caller's context, if any.
+   */
+  Future<String> submit(Item item) {
     Context ctx = context;
     if (ctx == null || state != State.RUNNING) {
       return Future.failedFuture(stopping());
     }
+    if (waiting.get() == 0 && tryReserve()) {
+      try {
+        return Future.succeededFuture(admit(item));
+      } catch (WorkException e) {
+        return Future.failedFuture(e);
+      }
+    }
+    if (options.fullMode() == FullMode.REJECT) {
+      rejected.increment();
+      return Future.failedFuture(new WorkException(WorkException.QUEUE_FULL, "queue '" + name()
+          + "' is full (capacity " + options.capacity() + ")"));
+    }
+    waiting.incrementAndGet();
+    Promise<String> parked = Promise.promise();
+    incoming.offer(new Waiter(item, parked, System.nanoTime() + options.enqueueTimeout().toNanos()));
     Context caller = Vertx.currentContext();
-    Promise<String> admission = Promise.promise();
     if (caller == ctx) {
-      admit(item, admission);
-      return admission.future();
+      housekeeping();
+      return parked.future();
     }
     try {
-      ctx.runOnContext(v -> admit(item, admission));
+      scheduleHousekeeping();
     } catch (RejectedExecutionException e) {
-      return Future.failedFuture(stopping());
+      // Vert.x is closing: nothing will run the housekeeping, so refuse here.
+      parked.tryFail(stopping());
+      return parked.future();
     }
-    if (caller == null) {
-      return admission.future();
+    if (caller == null || parked.future().isComplete()) {
+      return parked.future();
     }
     // Hand the outcome back on the caller's context, as a Vert.x caller expects.
     Promise<String> result = Promise.promise();
-    admission.future().onComplete(ar -> caller.runOnContext(v -> result.handle(ar)));
+    parked.future().onComplete(ar -> caller.runOnContext(v -> result.handle(ar)));
     return result.future();
   }
 
-  private void onMessage(Message<Object> message) {
-    Item item;
-    try {
-      item = toItem(message.body());
-    } catch (WorkException e) {
-      reply(message, Future.failedFuture(e));
+  private boolean tryReserve() {
+    int capacity = options.capacity();
+    for (int a = admitted.get(); a < capacity; a = admitted.get()) {
+      if (admitted.compareAndSet(a, a + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Admits an item whose slot is reserved: id, status, channel, and a worker woken if one is idle. */
+  private String admit(Item item) {
+    item.id = idPrefix + Long.toString(ids.incrementAndGet(), 36);
+    item.enqueuedNanos = System.nanoTime();
+    item.enqueuedMillis = System.currentTimeMillis();
+    statuses.add(item);
+    channel.offer(item);
+    if (state != State.RUNNING && channel.remove(item)) {
+      // The stop drained the channel before this item got in: refuse it rather than leave it unseen.
+      statuses.remove(item);
+      admitted.decrementAndGet();
+      throw stopping();
+    }
+    enqueued.increment();
+    wakeOne();
+    return item.id;
+  }
+
+  private void wakeOne() {
+    if (idleWorkers.get() == 0) {
       return;
     }
-    Promise<String> admission = Promise.promise();
-    admit(item, admission);
-    Future<String> f = admission.future();
+    for (Worker w : workers) {
+      if (w.idle.get() && claim(w)) {
+        vertx.eventBus().send(w.address(), null);
+        return;
+      }
+    }
+  }
+
+  /** Runs {@link #housekeeping()} soon, once for any number of calls made before it runs (admission batches). */
+  private void scheduleHousekeeping() {
+    if (housekeeping.compareAndSet(false, true)) {
+      context.runOnContext(v -> housekeeping());
+    }
+  }
+
+  /**
+   * On the queue's context: parks the incoming requests (in arrival order), admits parked requests while there is
+   * room, and completes the stop's drain once nothing runs.
+   */
+  private void housekeeping() {
+    housekeeping.set(false);
+    for (Waiter w; (w = incoming.poll()) != null; ) {
+      if (state != State.RUNNING) {
+        waiting.decrementAndGet();
+        w.reply.fail(stopping());
+      } else {
+        waiters.addLast(w);
+      }
+    }
+    admitWaiters();
+    armWaiterTimer();
+    if (drained != null && running.get() == 0) {
+      drained.tryComplete();
+    }
+  }
+
+  /** On the queue's context: admits parked requests, oldest first, while there is room. */
+  private void admitWaiters() {
+    while (state == State.RUNNING && !waiters.isEmpty() && tryReserve()) {
+      Waiter w = waiters.pollFirst();
+      waiting.decrementAndGet();
+      try {
+        w.reply.complete(admit(w.item));
+      } catch (WorkException e) {
+        w.reply.fail(e);
+      }
+    }
+  }
+
+  private void armWaiterTimer() {
+    Waiter head = waiters.peekFirst();
+    if (waiterTimer >= 0 || head == null) {
+      return;
+    }
+    // All waiters share one timeout, so deadlines grow along the deque: one timer for the head is enough.
+    long delay = Math.max(1, TimeUnit.NANOSECONDS.toMillis(head.deadline - System.nanoTime()) + 1);
+    waiterTimer = vertx.setTimer(delay, id -> {
+      waiterTimer = -1;
+      long now = System.nanoTime();
+      for (Waiter w; (w = waiters.peekFirst()) != null && w.deadline - now <= 0; ) {
+        waiters.pollFirst();
+        waiting.decrementAndGet();
+        w.reply.fail(new WorkException(WorkException.ENQUEUE_TIMEOUT, "queue '" + name() + "' had no room within "
+            + options.enqueueTimeout().toMillis() + "ms (enqueueTimeout)"));
+      }
+      armWaiterTimer();
+    });
+  }
+
+  private void onMessage(Message<Object> message) {
+    Future<String> f;
+    try {
+      f = submit(toItem(message.body()));
+    } catch (WorkException e) {
+      f = Future.failedFuture(e);
+    }
     if (f.isComplete()) {
       reply(message, f);
     } else {
-      f.onComplete(ar -> reply(message, f));
+      Future<String> pending = f;
+      f.onComplete(ar -> reply(message, pending));
     }
   }
 
@@ -291,120 +417,75 @@ final class Dispatcher implements HostedService {
     return new Item(type, payload == null ? new JsonObject() : payload, h.blocking(), h.async());
   }
 
-  /** Admits, parks or refuses one item; on the queue's context. */
-  private void admit(Item item, Promise<String> reply) {
+  // ---------------------------------------------------------------- workers
+
+  /** The next item for a worker, counted as running from here; null when empty or stopping. */
+  Item poll() {
     if (state != State.RUNNING) {
-      reply.fail(stopping());
-      return;
+      return null;
     }
-    if (admitted < options.capacity() && waiters.isEmpty()) {
-      accept(item);
-      reply.complete(item.id);
-      return;
+    Item item = channel.poll();
+    if (item != null) {
+      running.incrementAndGet();
     }
-    if (options.fullMode() == FullMode.REJECT) {
-      rejected++;
-      reply.fail(new WorkException(WorkException.QUEUE_FULL, "queue '" + name() + "' is full (capacity "
-          + options.capacity() + ")"));
-      return;
-    }
-    waiters.addLast(new Waiter(item, reply, System.nanoTime() + options.enqueueTimeout().toNanos()));
-    armWaiterTimer();
+    return item;
   }
 
-  private void accept(Item item) {
-    item.id = idPrefix + Long.toString(++idCounter, 36);
-    item.enqueuedNanos = System.nanoTime();
-    item.enqueuedMillis = System.currentTimeMillis();
-    statuses.add(item);
-    admitted++;
-    enqueued++;
-    if (freeCount > 0) {
-      send(item, free[--freeCount]);
-    } else {
-      buffer.addLast(item);
-      depth = buffer.size();
-    }
+  boolean channelEmpty() {
+    return channel.isEmpty();
   }
 
-  private void send(Item item, int worker) {
-    current[worker] = item;
-    inFlight++;
-    item.cancellation = new CancellationSource();
+  void idle(Worker w) {
+    w.idle.set(true);
+    idleWorkers.incrementAndGet();
+  }
+
+  /** Takes an idle worker's credit; true for the one caller that got it. */
+  boolean claim(Worker w) {
+    if (w.idle.compareAndSet(true, false)) {
+      idleWorkers.decrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  /** A worker started {@code item}: arm its timeout on the queue's context, as a blocking item holds the worker's. */
+  void started(Item item, Worker worker) {
     long timeout = options.timeout().toMillis();
     if (timeout > 0) {
-      // The timer lives on this context, as a blocking handler keeps its worker's context busy until it returns.
-      item.timer = vertx.setTimer(timeout, id -> {
-        item.timer = -1;
-        if (!item.state.isFinal()) {
-          item.timedOut = true;
-          item.cancellation.cancel("timeout");
-          workers[worker].timedOut(item);
+      context.runOnContext(v -> {
+        if (item.state.isFinal()) {
+          return;
         }
+        item.timer = vertx.setTimer(timeout, id -> {
+          if (!item.state.isFinal()) {
+            item.timedOut = true;
+            item.cancellation.cancel("timeout");
+            worker.timedOut(item);
+          }
+        });
       });
     }
-    vertx.eventBus().send(workerAddresses[worker], item, LocalCodec.DELIVERY);
   }
 
-  private void armWaiterTimer() {
-    Waiter head = waiters.peekFirst();
-    if (waiterTimer >= 0 || head == null) {
-      return;
-    }
-    // All waiters share one timeout, so deadlines grow along the deque: one timer for the head is enough.
-    long delay = Math.max(1, TimeUnit.NANOSECONDS.toMillis(head.deadline - System.nanoTime()) + 1);
-    waiterTimer = vertx.setTimer(delay, id -> {
-      waiterTimer = -1;
-      long now = System.nanoTime();
-      for (Waiter w; (w = waiters.peekFirst()) != null && w.deadline - now <= 0; ) {
-        waiters.pollFirst();
-        w.reply.fail(new WorkException(WorkException.ENQUEUE_TIMEOUT, "queue '" + name() + "' had no room within "
-            + options.enqueueTimeout().toMillis() + "ms (enqueueTimeout)"));
-      }
-      armWaiterTimer();
-    });
-  }
-
-  // ---------------------------------------------------------------- completion
-
-  /** Called by a worker when an item ended; hops to the queue's context. */
-  void completed(Item item, int worker) {
-    context.runOnContext(v -> onCompleted(item, worker));
-  }
-
-  private void onCompleted(Item item, int worker) {
-    current[worker] = null;
-    inFlight--;
-    admitted--;
-    if (item.timer >= 0) {
-      vertx.cancelTimer(item.timer);
-      item.timer = -1;
+  /** A worker finished {@code item} (its state is final): count it and free its slot. */
+  void completed(Item item) {
+    long timer = item.timer;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
     }
     switch (item.state) {
-      case SUCCEEDED -> succeeded++;
-      case FAILED -> failed++;
-      case TIMED_OUT -> timedOut++;
-      default -> cancelled++;
+      case SUCCEEDED -> succeeded.increment();
+      case FAILED -> failed.increment();
+      case TIMED_OUT -> timedOut.increment();
+      default -> cancelled.increment();
     }
-    if (item.startedNanos != 0) {
-      latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS,
-          Math.max(0, (item.startedNanos - item.enqueuedNanos) / 1000)));
-    }
+    latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, (item.startedNanos - item.enqueuedNanos) / 1000)));
     statuses.finished(item);
-    Item next = state == State.RUNNING ? buffer.pollFirst() : null;
-    if (next != null) {
-      depth = buffer.size();
-      send(next, worker);
-    } else {
-      free[freeCount++] = worker;
-    }
-    while (state == State.RUNNING && admitted < options.capacity() && !waiters.isEmpty()) {
-      Waiter w = waiters.pollFirst();
-      accept(w.item);
-      w.reply.complete(w.item.id);
-    }
-    if (drained != null && inFlight == 0) {
-      drained.tryComplete();
+    running.decrementAndGet();
+    admitted.decrementAndGet();
+    if (waiting.get() > 0 || state != State.RUNNING) {
+      scheduleHousekeeping();
     }
   }
 
@@ -416,8 +497,10 @@ final class Dispatcher implements HostedService {
   }
 
   QueueStats stats() {
-    return new QueueStats(name(), options.capacity(), depth, inFlight, enqueued, rejected, succeeded, failed,
-        cancelled, timedOut, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue());
+    int run = running.get();
+    return new QueueStats(name(), options.capacity(), Math.max(0, admitted.get() - run), run, enqueued.sum(),
+        rejected.sum(), succeeded.sum(), failed.sum(), cancelled.sum(), timedOut.sum(),
+        latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue());
   }
 
   private WorkException stopping() {

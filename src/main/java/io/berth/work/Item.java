@@ -30,7 +30,7 @@ final class Item {
   volatile boolean timedOut;
   CancellationSource cancellation;
   WorkContext context;
-  long timer = -1;
+  volatile long timer = -1;
 
   Item(String type, JsonObject payload, WorkHandler blocking, AsyncWorkHandler async) {
     this.type = type;

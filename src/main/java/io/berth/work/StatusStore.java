@@ -2,36 +2,41 @@ package io.berth.work;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The status of a queue's items: every item not yet finished, plus the last {@code retention} finished ones in a
- * ring, so memory stays bounded. Added and finished on the queue's context; read from any thread.
+ * ring, so memory stays bounded. Lock-free; safe from any thread.
  */
 final class StatusStore {
 
   private final Map<String, Item> items = new ConcurrentHashMap<>();
-  private final String[] finished;
-  private int next;
+  private final AtomicReferenceArray<String> finished;
+  private final AtomicLong next = new AtomicLong();
 
   StatusStore(int retention) {
-    this.finished = new String[retention];
+    this.finished = new AtomicReferenceArray<>(retention);
   }
 
   void add(Item item) {
     items.put(item.id, item);
   }
 
+  void remove(Item item) {
+    items.remove(item.id);
+  }
+
   void finished(Item item) {
-    if (finished.length == 0) {
+    int n = finished.length();
+    if (n == 0) {
       items.remove(item.id);
       return;
     }
-    String evicted = finished[next];
+    String evicted = finished.getAndSet((int) (next.getAndIncrement() % n), item.id);
     if (evicted != null) {
       items.remove(evicted);
     }
-    finished[next] = item.id;
-    next = next + 1 == finished.length ? 0 : next + 1;
   }
 
   Item get(String id) {

@@ -47,12 +47,12 @@ public final class WorkQueue {
     } catch (WorkException e) {
       return Future.failedFuture(e);
     }
-    return dispatcher.enqueue(item);
+    return dispatcher.submit(item);
   }
 
   /** Enqueues in-process work (a lambda), under the same capacity and admission as typed items. */
   public Future<String> enqueue(LocalWork work) {
-    return dispatcher.enqueue(dispatcher.toItem(work));
+    return dispatcher.submit(dispatcher.toItem(work));
   }
 
   /** The status of a queued, running or recently finished item ({@code statusRetention}). */

@@ -1,38 +1,46 @@
 package io.berth.work;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.berth.service.CancellationSource;
+
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One of a queue's {@code concurrency} worker verticles (worker threading model, so handlers may block). It runs
- * one item at a time: the dispatcher sends it an item only when it holds this worker's single credit, and the
- * credit returns with the item's completion, so the consumer never has more than one message pending and no
- * Vert.x buffer can overflow.
+ * One of a queue's {@code concurrency} worker verticles (worker threading model, so handlers may block). It pulls
+ * items from the queue's channel and runs them one at a time. When the channel is empty it goes idle; admission
+ * wakes it with one message on its event-bus address, and only an idle worker is woken (the {@link #idle} flag is
+ * the worker's single credit), so its consumer never holds more than one message and no Vert.x buffer can overflow.
  */
 final class Worker extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  /** Items run per event-loop task before the worker yields its context (to its timers and wake-ups). */
+  private static final int BATCH = 64;
 
+  final AtomicBoolean idle = new AtomicBoolean(true);
   private final Dispatcher dispatcher;
-  private final int index;
   private final String address;
-  private MessageConsumer<Item> consumer;
+  private MessageConsumer<Object> consumer;
+  volatile Item current;
 
-  Worker(Dispatcher dispatcher, int index, String address) {
+  Worker(Dispatcher dispatcher, String address) {
     this.dispatcher = dispatcher;
-    this.index = index;
     this.address = address;
+  }
+
+  String address() {
+    return address;
   }
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().<Item>localConsumer(address, message -> run(message.body()));
+    consumer = vertx.eventBus().localConsumer(address, message -> drain());
     return consumer.completion();
   }
 
@@ -41,15 +49,34 @@ final class Worker extends VerticleBase {
     return consumer.unregister();
   }
 
-  private void run(Item item) {
-    if (item.cancellation.token().isCancellationRequested()) {
-      end(item, null, new CancellationException("cancelled before it started: " + item.cancellation.token().reason()));
-      return;
+  /** Runs items until the channel is empty (then goes idle) or an async item is pending (it drains again when done). */
+  private void drain() {
+    for (int i = 0; i < BATCH; i++) {
+      Item item = dispatcher.poll();
+      if (item == null) {
+        dispatcher.idle(this);
+        // Re-check after going idle: an item admitted in between would otherwise wait for the next wake-up.
+        if (!dispatcher.channelEmpty() && dispatcher.claim(this)) {
+          continue;
+        }
+        return;
+      }
+      if (!run(item)) {
+        return;
+      }
     }
+    context.runOnContext(v -> drain());
+  }
+
+  /** Runs one item; false when it is async and still pending. */
+  private boolean run(Item item) {
+    item.cancellation = new CancellationSource();
+    current = item;
     item.attempts++;
     item.startedNanos = System.nanoTime();
     item.startedMillis = System.currentTimeMillis();
     item.state = ItemState.RUNNING;
+    dispatcher.started(item, this);
     WorkContext ctx = new WorkContext(item.id, dispatcher.name(), item.type, item.payload, item.cancellation.token(),
         item.attempts, dispatcher.registry(), vertx);
     item.context = ctx;
@@ -61,41 +88,45 @@ final class Worker extends VerticleBase {
         failure = e;
       }
       end(item, ctx, failure);
-      return;
+      return true;
     }
     Future<?> f;
     try {
       f = item.async.handle(ctx);
     } catch (Throwable e) {
       end(item, ctx, e);
-      return;
+      return true;
     }
-    if (f == null) {
-      end(item, ctx, null);
-      return;
+    if (f == null || f.isComplete()) {
+      end(item, ctx, f == null || f.succeeded() ? null : f.cause());
+      return true;
     }
-    Context here = context;
-    f.onComplete(ar -> here.runOnContext(v -> end(item, ctx, ar.failed() ? ar.cause() : null)));
+    f.onComplete(ar -> context.runOnContext(v -> {
+      if (end(item, ctx, ar.failed() ? ar.cause() : null)) {
+        drain();
+      }
+    }));
+    return false;
   }
 
   /**
-   * Called from the dispatcher when an item's timeout fired (its token is already cancelled): an async item ends now
-   * and frees its slot; a blocking one ends when its handler returns, as its thread cannot be taken back.
+   * Called when an item's timeout fired (its token is already cancelled): an async item ends now and frees its
+   * slot; a blocking one ends when its handler returns, as its thread cannot be taken back.
    */
   void timedOut(Item item) {
     if (item.async != null) {
       context.runOnContext(v -> {
-        if (item.state == ItemState.RUNNING) {
-          end(item, item.context, null);
+        if (item.state == ItemState.RUNNING && end(item, item.context, null)) {
+          drain();
         }
       });
     }
   }
 
-  /** Records the outcome once (an async item may also be ended by its timeout), then returns the credit. */
-  void end(Item item, WorkContext ctx, Throwable failure) {
+  /** Records the outcome once (an async item may also be ended by its timeout); true when this call ended it. */
+  private boolean end(Item item, WorkContext ctx, Throwable failure) {
     if (item.state.isFinal()) {
-      return;
+      return false;
     }
     if (ctx != null) {
       ctx.end();
@@ -121,7 +152,9 @@ final class Worker extends VerticleBase {
     }
     item.finishedMillis = System.currentTimeMillis();
     item.state = outcome;
-    dispatcher.completed(item, index);
+    current = null;
+    dispatcher.completed(item);
+    return true;
   }
 
   static String describe(Throwable e) {
