@@ -12,6 +12,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -88,7 +89,7 @@ final class Dispatcher implements HostedService {
   private ServiceRegistry registry;
   private String idPrefix;
   private MessageConsumer<Object> consumer;
-  private final List<String> workerDeployments = new ArrayList<>();
+  private final List<String> workerDeployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Worker[] workers = new Worker[0];
 
   // Owned by the queue's context.
@@ -138,14 +139,19 @@ final class Dispatcher implements HostedService {
     idPrefix = newIdPrefix();
     int n = options.concurrency();
     workers = new Worker[n];
-    List<Future<String>> deployments = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       workers[i] = new Worker(this, address + ".worker." + idPrefix + i);
-      deployments.add(vertx.deployVerticle(workers[i], new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-          .onSuccess(workerDeployments::add));
     }
     idleWorkers.set(n);
-    return Future.all(deployments).compose(v -> {
+    // Deployed from a context of their own, not as children of this verticle: Vert.x undeploys children before the
+    // parent's stop, which would wait for running items before the queue could even stop admitting.
+    Promise<Void> deployed = Promise.promise();
+    ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.all(java.util.Arrays.stream(workers)
+            .map(w -> vertx.deployVerticle(w, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+                .onSuccess(workerDeployments::add))
+            .toList())
+        .<Void>mapEmpty().onComplete(deployed));
+    return deployed.future().compose(v -> {
       consumer = vertx.eventBus().consumer(address, this::onMessage);
       return consumer.completion();
     }).map(v -> {
@@ -304,7 +310,11 @@ final class Dispatcher implements HostedService {
   /** Runs {@link #housekeeping()} soon, once for any number of calls made before it runs (admission batches). */
   private void scheduleHousekeeping() {
     if (housekeeping.compareAndSet(false, true)) {
-      context.runOnContext(v -> housekeeping());
+      try {
+        context.runOnContext(v -> housekeeping());
+      } catch (RejectedExecutionException e) {
+        // Vert.x is closing: nothing is left to admit or to wait for.
+      }
     }
   }
 

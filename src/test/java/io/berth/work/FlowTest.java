@@ -41,7 +41,7 @@ class FlowTest {
     AtomicIntegerArray runs = new AtomicIntegerArray(ITEMS);
     AtomicLong total = new AtomicLong();
     host = WorkTesting.startHost(vertx, Duration.ofSeconds(5), b -> b
-        .queue(new QueueOptions("flow").capacity(8).concurrency(2).enqueueTimeout(Duration.ofMinutes(1))
+        .queue(new QueueOptions("flow").capacity(32).concurrency(2).enqueueTimeout(Duration.ofMinutes(1))
             .statusRetention(1000))
         .handler("count", ctx -> {
           runs.incrementAndGet(ctx.payload().getInteger("n"));
