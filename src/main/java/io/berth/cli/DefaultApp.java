@@ -2,6 +2,7 @@ package io.berth.cli;
 
 import io.berth.admin.HttpOptions;
 import io.berth.config.ConfigReader;
+import io.berth.demo.DemoHandlers;
 import io.berth.demo.Heartbeat;
 import io.berth.demo.Ticker;
 import io.berth.host.Host;
@@ -9,11 +10,15 @@ import io.berth.host.HostOptions;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.Schedule;
 import io.berth.token.Tokens;
+import io.berth.work.QueueOptions;
 import io.vertx.core.Vertx;
 
 import java.time.Duration;
 
-/** The host that {@code java -jar berth.jar} runs: the demo services and the HTTP server, all from config. */
+/**
+ * The host that {@code java -jar berth.jar} runs: the demo services, the {@code default} work queue with the demo
+ * handlers ({@code demo.sleep}, {@code demo.fail}, {@code log}) and the HTTP server, all from config.
+ */
 final class DefaultApp {
 
   private DefaultApp() {
@@ -34,6 +39,10 @@ final class DefaultApp {
     tokens.registerWith(builder)
         .background("heartbeat", new Heartbeat(beat))
         .timed("ticker", Schedule.every(Duration.ofSeconds(10)), new Ticker())
+        .queue(new QueueOptions("default"))
+        .handler(DemoHandlers.SLEEP, DemoHandlers.SLEEP_HANDLER)
+        .handler(DemoHandlers.FAIL, DemoHandlers.FAIL_HANDLER)
+        .handler(DemoHandlers.LOG, DemoHandlers.LOG_HANDLER)
         .http(http);
     Host host = builder.build();
     config.rejectUnknownKeys();

@@ -13,6 +13,10 @@ import io.berth.service.HostedService;
 import io.berth.service.Schedule;
 import io.berth.service.ServiceContext;
 import io.berth.service.TimedService;
+import io.berth.work.AsyncWorkHandler;
+import io.berth.work.QueueOptions;
+import io.berth.work.WorkHandler;
+import io.berth.work.WorkQueues;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -31,10 +35,12 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -70,6 +76,7 @@ public final class Host {
   private final Control control = new Control();
   private final List<Runnable> afterStop;
   private final ServiceRegistry registry;
+  private final WorkQueues work;
 
   private volatile boolean failed;
   private volatile String failedService;
@@ -90,6 +97,7 @@ public final class Host {
     List<Runnable> closers = new ArrayList<>(b.afterStop);
     closers.add(registry::close);   // singletons live until every service has stopped
     this.afterStop = List.copyOf(closers);
+    this.work = b.work;
     List<ManagedService> all = new ArrayList<>();
     for (Registration r : b.registrations) {
       all.add(r.toManaged(this));
@@ -137,6 +145,11 @@ public final class Host {
           "timed service '" + name + "' is not running (state " + s.state.label() + ")"));
     }
     return runner.trigger();
+  }
+
+  /** The work queues and fire-and-forget work. */
+  public WorkQueues work() {
+    return work;
   }
 
   /** Cancelled when the host starts stopping. */
@@ -547,6 +560,8 @@ public final class Host {
     private Registration http;
     private final List<Runnable> afterStop = new ArrayList<>();
     private ServiceRegistry registry;
+    private final WorkQueues.Builder workBuilder = WorkQueues.builder();
+    private WorkQueues work;
 
     private Builder() {
     }
@@ -571,6 +586,36 @@ public final class Host {
       options.accept(o);
       registrations.add(new Registration(name, ServiceKind.TIMED, new ServiceOptions().name(name),
           new TimedSpec(work, o), new JsonObject()));
+      return this;
+    }
+
+    /** Declares a work queue (service {@code queue:<name>}); {@code queues.<name>} in config may override it. */
+    public Builder queue(QueueOptions options) {
+      workBuilder.queue(options);
+      return this;
+    }
+
+    /** A blocking handler for work items of {@code type}, on every queue. */
+    public Builder handler(String type, WorkHandler handler) {
+      workBuilder.handler(type, handler);
+      return this;
+    }
+
+    /** A blocking handler for work items of {@code type}, on queue {@code queue} only. */
+    public Builder handler(String queue, String type, WorkHandler handler) {
+      workBuilder.handler(queue, type, handler);
+      return this;
+    }
+
+    /** An async handler for work items of {@code type}, on every queue. */
+    public Builder asyncHandler(String type, AsyncWorkHandler handler) {
+      workBuilder.asyncHandler(type, handler);
+      return this;
+    }
+
+    /** An async handler for work items of {@code type}, on queue {@code queue} only. */
+    public Builder asyncHandler(String queue, String type, AsyncWorkHandler handler) {
+      workBuilder.asyncHandler(queue, type, handler);
       return this;
     }
 
@@ -713,13 +758,29 @@ public final class Host {
         }
         enabled.add(new Registration(r.name(), r.kind(), r.options(), r.service(), section.json()));
       }
+      // Fire-and-forget and the queues start before the services (which may enqueue from their start) and stop
+      // after them, so that producers are gone before the queues drain.
+      AtomicReference<Host> self = new AtomicReference<>();
+      work = workBuilder.build(config == null ? null : config.section("queues"), self::get);
+      List<Registration> workServices = new ArrayList<>();
+      for (Map.Entry<String, HostedService> e : work.services().entrySet()) {
+        if (names.contains(e.getKey())) {
+          throw new IllegalArgumentException("service name '" + e.getKey() + "' is reserved for the host's work");
+        }
+        ServiceKind kind = e.getKey().startsWith("queue:") ? ServiceKind.QUEUE : ServiceKind.HOSTED;
+        workServices.add(new Registration(e.getKey(), kind, new ServiceOptions().name(e.getKey()), e.getValue(),
+            new JsonObject()));
+      }
+      enabled.addAll(0, workServices);
       registrations.clear();
       registrations.addAll(enabled);
       if (registry == null) {
         registry = ServiceRegistry.builder().build();
       }
       this.http = null;
-      return new Host(this);
+      Host host = new Host(this);
+      self.set(host);
+      return host;
     }
   }
 }

@@ -113,14 +113,15 @@ class AdminApiTest {
     Resp r = api.get("/api/v1/services");
     assertThat(r.status()).isEqualTo(200);
     JsonArray services = r.json().getJsonArray("services");
-    assertThat(services.stream().map(o -> ((JsonObject) o).getString("name"))).containsExactly("worker", "broken", "nightly", "http");
-    JsonObject worker = services.getJsonObject(0);
+    assertThat(services.stream().map(o -> ((JsonObject) o).getString("name")))
+        .containsExactly("fire", "worker", "broken", "nightly", "http");
+    JsonObject worker = services.getJsonObject(1);
     assertThat(worker.getString("kind")).isEqualTo("background");
     assertThat(worker.getString("state")).isEqualTo("running");
     assertThat(worker.getString("startedAt")).isNotNull();
     assertThat(worker.containsKey("error")).isTrue();
-    assertThat(services.getJsonObject(1).getString("error")).contains("broken on purpose");
-    JsonObject nightly = services.getJsonObject(2);
+    assertThat(services.getJsonObject(2).getString("error")).contains("broken on purpose");
+    JsonObject nightly = services.getJsonObject(3);
     assertThat(nightly.getString("kind")).isEqualTo("timed");
     assertThat(nightly.getString("schedule")).isEqualTo("every 1d");
     assertThat(nightly.getLong("runs")).isZero();
@@ -129,7 +130,7 @@ class AdminApiTest {
     assertThat(nightly.containsKey("lastRunAt")).isTrue();
     assertThat(nightly.containsKey("lastDurationMs")).isTrue();
     assertThat(nightly.containsKey("failures")).isTrue();
-    assertThat(services.getJsonObject(3).getString("kind")).isEqualTo("http");
+    assertThat(services.getJsonObject(4).getString("kind")).isEqualTo("http");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.berth.host;
 import io.berth.service.CancellationToken;
 import io.berth.service.ExceptionPolicy;
 import io.berth.testing.Await;
+import io.berth.testing.Services;
 import io.berth.testing.LogCapture;
 import io.berth.testing.Recorder;
 import io.vertx.core.Vertx;
@@ -51,10 +52,10 @@ class ExceptionPolicyTest {
         .build();
 
     Await.result(host.start());
-    await().until(() -> host.services().get(0).state() == ServiceState.FAILED);
+    await().until(() -> Services.only(host, ServiceKind.BACKGROUND).state() == ServiceState.FAILED);
 
     assertThat(host.lifetime().state()).isEqualTo(HostState.STARTED);
-    assertThat(host.services().get(0).error()).contains("boom");
+    assertThat(Services.only(host, ServiceKind.BACKGROUND).error()).contains("boom");
     Await.result(host.stop());
     assertThat(host.exitCode()).isZero();
   }
@@ -77,7 +78,7 @@ class ExceptionPolicyTest {
     Await.result(host.start());
     await().atMost(Duration.ofSeconds(5)).until(() -> runs.size() == 4);
 
-    assertThat(host.services().get(0).state()).isEqualTo(ServiceState.RUNNING);
+    assertThat(Services.only(host, ServiceKind.BACKGROUND).state()).isEqualTo(ServiceState.RUNNING);
     long gap1 = (runs.get(1) - runs.get(0)) / 1_000_000;
     long gap2 = (runs.get(2) - runs.get(1)) / 1_000_000;
     long gap3 = (runs.get(3) - runs.get(2)) / 1_000_000;

@@ -6,6 +6,7 @@ import io.berth.scope.ServiceRegistry;
 import io.berth.service.RunContext;
 import io.berth.service.Schedule;
 import io.berth.testing.Await;
+import io.berth.testing.Services;
 import io.berth.testing.LogCapture;
 import io.berth.testing.Work;
 import io.vertx.core.Vertx;
@@ -81,7 +82,7 @@ class TimedServiceTest {
       assertThat(gap).isGreaterThanOrEqualTo(50).isLessThanOrEqualTo(70);
       assertThat(gap % 10).isZero();      // still on the 10 ms grid
     }
-    JsonObject details = host.services().get(0).details();
+    JsonObject details = Services.only(host, ServiceKind.TIMED).details();
     assertThat(details.getLong("runs")).isEqualTo((long) due.size());
   }
 
@@ -125,7 +126,7 @@ class TimedServiceTest {
     Await.result(host.stop());
 
     assertThat(maxConcurrent.get()).isEqualTo(2);
-    assertThat(host.services().get(0).details().getLong("skipped")).isPositive();
+    assertThat(Services.only(host, ServiceKind.TIMED).details().getLong("skipped")).isPositive();
   }
 
   @Test
@@ -140,11 +141,11 @@ class TimedServiceTest {
 
     try (LogCapture log = LogCapture.start()) {
       Await.result(host.start());
-      await().until(() -> host.services().get(0).details().getLong("timeouts") == 1);
+      await().until(() -> Services.only(host, ServiceKind.TIMED).details().getLong("timeouts") == 1);
       Await.result(host.stop());
 
       assertThat(reasons).containsExactly("timeout");
-      JsonObject details = host.services().get(0).details();
+      JsonObject details = Services.only(host, ServiceKind.TIMED).details();
       assertThat(details.getString("lastOutcome")).isEqualTo("timed-out");
       assertThat(details.getString("lastError")).contains("timed out after 100ms");
       assertThat(log.text()).contains("Timed service 'bounded' run #1 timed out after 100ms");
@@ -167,10 +168,10 @@ class TimedServiceTest {
       await().until(() -> calls.get() >= 4);
       Await.result(host.stop());
 
-      JsonObject details = host.services().get(0).details();
+      JsonObject details = Services.only(host, ServiceKind.TIMED).details();
       assertThat(details.getLong("failures")).isEqualTo(1);
       assertThat(details.getString("lastError")).isEqualTo("first run breaks");
-      assertThat(host.services().get(0).state()).isEqualTo(ServiceState.STOPPED);
+      assertThat(Services.only(host, ServiceKind.TIMED).state()).isEqualTo(ServiceState.STOPPED);
       assertThat(host.exitCode()).isZero();
       assertThat(log.lines()).filteredOn(l -> l.contains("first run breaks")).hasSize(1);
       assertThat(log.text()).contains("Timed service 'flaky' run #1 failed: first run breaks");
@@ -191,11 +192,11 @@ class TimedServiceTest {
         .background("loop", token -> token.sleep(Duration.ofMinutes(1)))
         .build();
     Await.result(host.start());
-    assertThat(host.services().get(0).details().getString("nextRunAt")).isNotNull();
+    assertThat(Services.only(host, ServiceKind.TIMED).details().getString("nextRunAt")).isNotNull();
 
     Await.result(host.trigger("nightly"));
     assertThat(inRun.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(host.services().get(0).details().getBoolean("running")).isTrue();
+    assertThat(Services.only(host, ServiceKind.TIMED).details().getBoolean("running")).isTrue();
 
     assertThat(Await.failure(host.trigger("nightly"))).isInstanceOf(TriggerException.class)
         .hasMessageContaining("is running")
@@ -206,7 +207,7 @@ class TimedServiceTest {
         .isEqualTo(TriggerException.Reason.NOT_TIMED);
 
     release.countDown();
-    await().until(() -> !host.services().get(0).details().getBoolean("running"));
+    await().until(() -> !Services.only(host, ServiceKind.TIMED).details().getBoolean("running"));
     assertThat(runs.get()).isEqualTo(1);
     Await.result(host.stop());
   }
@@ -242,7 +243,7 @@ class TimedServiceTest {
         .build();
     config.rejectUnknownKeys();
     Await.result(host.start());
-    assertThat(host.services().get(0).details().getString("schedule")).isEqualTo("cron 0 0 3 * * * zone=Europe/Paris");
+    assertThat(Services.only(host, ServiceKind.TIMED).details().getString("schedule")).isEqualTo("cron 0 0 3 * * * zone=Europe/Paris");
     Await.result(host.stop());
 
     ConfigReader bad = ConfigReader.of(new JsonObject().put("services",

@@ -1,0 +1,122 @@
+package io.berth.work;
+
+import io.berth.host.Host;
+import io.berth.host.StopTimeoutException;
+import io.berth.service.CancellationSource;
+import io.berth.service.HostedService;
+import io.berth.service.ServiceContext;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Fire-and-forget work (the seed's {@code CannonService.Fire}): runs on a worker thread, off the caller, with a
+ * scope of its own. The host runs it as the service {@code fire}, started first and stopped last, so that the
+ * services and queues that fire work have stopped before the stop waits for what is still running.
+ */
+final class Fire implements HostedService {
+
+  static final String NAME = "fire";
+  private static final Logger log = LoggerFactory.getLogger(Fire.class);
+
+  private final Supplier<Host> host;
+  private final Map<String, CancellationSource> running = new ConcurrentHashMap<>();
+  private final AtomicLong counter = new AtomicLong();
+  private final AtomicLong succeeded = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final String idPrefix = "fire-" + Long.toString(System.nanoTime() & 0xFFFFFF, 36) + "-";
+  private volatile boolean stopping;
+  private volatile Promise<Void> drained;
+
+  Fire(Supplier<Host> host) {
+    this.host = host;
+  }
+
+  Future<Void> fire(String name, WorkHandler work, Consumer<Throwable> onError) {
+    if (stopping) {
+      WorkException e = new WorkException(WorkException.STOPPING, "the host has stopped; '" + name + "' was not run");
+      log.warn("Fire-and-forget '{}' refused: {}", name, e.getMessage());
+      notify(name, onError, e);
+      return Future.failedFuture(e);
+    }
+    Host h = host.get();
+    Vertx vertx = h.vertx();
+    String id = idPrefix + Long.toString(counter.incrementAndGet(), 36);
+    CancellationSource cancellation = new CancellationSource();
+    running.put(id, cancellation);
+    WorkContext ctx = new WorkContext(id, NAME, name, null, cancellation.token(), 1, h.registry(), vertx);
+    return vertx.<Void>executeBlocking(() -> {
+      try {
+        work.handle(ctx);
+        return null;
+      } finally {
+        ctx.end();
+      }
+    }, false).onComplete(ar -> {
+      running.remove(id);
+      if (ar.succeeded()) {
+        succeeded.incrementAndGet();
+      } else {
+        failed.incrementAndGet();
+        log.error("Fire-and-forget '{}' ({}) failed: {}", name, id, Worker.describe(ar.cause()), ar.cause());
+        notify(name, onError, ar.cause());
+      }
+      Promise<Void> d = drained;
+      if (d != null && running.isEmpty()) {
+        d.tryComplete();
+      }
+    });
+  }
+
+  private static void notify(String name, Consumer<Throwable> onError, Throwable e) {
+    if (onError == null) {
+      return;
+    }
+    try {
+      onError.accept(e);
+    } catch (RuntimeException handlerFailure) {
+      log.error("Fire-and-forget '{}': its error handler threw", name, handlerFailure);
+    }
+  }
+
+  FireStats stats() {
+    return new FireStats(counter.get(), running.size(), succeeded.get(), failed.get());
+  }
+
+  @Override
+  public Future<Void> start(ServiceContext context) {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> stop(ServiceContext context) {
+    stopping = true;
+    Duration budget = host.get().remainingShutdownTime();
+    Promise<Void> d = Promise.promise();
+    drained = d;
+    if (running.isEmpty()) {
+      d.tryComplete();
+    } else {
+      log.info("Fire-and-forget: waiting for {} running job(s)", running.size());
+    }
+    long grace = Math.min(1000, budget.toMillis() / 5);
+    long wait = Math.max(1, budget.toMillis() - grace);
+    return d.future().timeout(wait, TimeUnit.MILLISECONDS).recover(e -> {
+      log.warn("Fire-and-forget: {} job(s) still running after {}ms; their tokens are cancelled: {}",
+          running.size(), wait, String.join(", ", running.keySet()));
+      running.values().forEach(c -> c.cancel("shutdown"));
+      return d.future().timeout(Math.max(1, grace), TimeUnit.MILLISECONDS).recover(e2 -> Future.failedFuture(
+          new StopTimeoutException(running.size() + " fire-and-forget job(s) did not return after cancellation")));
+    });
+  }
+}

@@ -1,0 +1,53 @@
+package io.berth.work;
+
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+/**
+ * Why an enqueue (or a fire) was refused. {@link #code()} is a stable machine code that the admin API maps to an
+ * HTTP status: {@code queue_full}, {@code enqueue_timeout} and {@code stopping} to 503, {@code unknown_type} to 422,
+ * {@code unknown_queue} to 404. A refused item was not admitted: it has no id and no status.
+ */
+public final class WorkException extends RuntimeException {
+
+  public static final String QUEUE_FULL = "queue_full";
+  public static final String ENQUEUE_TIMEOUT = "enqueue_timeout";
+  public static final String STOPPING = "stopping";
+  public static final String UNKNOWN_TYPE = "unknown_type";
+  public static final String UNKNOWN_QUEUE = "unknown_queue";
+
+  /** The failure code of an event-bus reply that carries a WorkException; the message is {@code "<code>: <text>"}. */
+  static final int REPLY_FAILURE_CODE = 4290;
+
+  private final String code;
+
+  public WorkException(String code, String message) {
+    super(message, null, false, false);
+    this.code = code;
+  }
+
+  /** One of the codes above. */
+  public String code() {
+    return code;
+  }
+
+  /** The event-bus failure that carries this exception to a requester on another verticle or node. */
+  ReplyException toReply() {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, REPLY_FAILURE_CODE, code + ": " + getMessage());
+  }
+
+  /** Turns the failure of an event-bus enqueue back into a WorkException (a missing queue is {@code unknown_queue}). */
+  static Throwable fromReply(Throwable failure, String queue) {
+    if (failure instanceof ReplyException r) {
+      if (r.failureType() == ReplyFailure.NO_HANDLERS) {
+        return new WorkException(UNKNOWN_QUEUE, "no queue named '" + queue + "' is running");
+      }
+      String m = r.getMessage();
+      int colon = m == null ? -1 : m.indexOf(": ");
+      if (r.failureCode() == REPLY_FAILURE_CODE && colon > 0) {
+        return new WorkException(m.substring(0, colon), m.substring(colon + 2));
+      }
+    }
+    return failure;
+  }
+}

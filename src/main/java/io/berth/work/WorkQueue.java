@@ -1,0 +1,66 @@
+package io.berth.work;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One named queue of the host. Enqueueing here is the in-process path: it goes through the same admission step as
+ * a request to the queue's event-bus address ({@link WorkQueues#address(String)}), without building a message.
+ * The returned future completes with the item's id once the item is admitted: at once when there is room; in
+ * {@code wait} mode when room frees up (or fails with {@code enqueue_timeout}); in {@code reject} mode it fails at
+ * once with {@code queue_full}. It fails with {@code stopping} once the host is stopping, and with
+ * {@code unknown_type} (synchronously checked) when the queue has no handler for the type.
+ */
+public final class WorkQueue {
+
+  private final Dispatcher dispatcher;
+
+  WorkQueue(Dispatcher dispatcher) {
+    this.dispatcher = dispatcher;
+  }
+
+  public String name() {
+    return dispatcher.name();
+  }
+
+  public QueueOptions options() {
+    return dispatcher.options();
+  }
+
+  /** The types this queue has handlers for; anything else is refused with {@code unknown_type}. */
+  public Set<String> types() {
+    return dispatcher.types();
+  }
+
+  public boolean accepts(String type) {
+    return dispatcher.accepts(type);
+  }
+
+  /** Enqueues a typed item; the queue takes the payload over, so do not change it afterwards. */
+  public Future<String> enqueue(String type, JsonObject payload) {
+    Item item;
+    try {
+      item = dispatcher.typed(type, payload);
+    } catch (WorkException e) {
+      return Future.failedFuture(e);
+    }
+    return dispatcher.submit(item);
+  }
+
+  /** Enqueues in-process work (a lambda), under the same capacity and admission as typed items. */
+  public Future<String> enqueue(LocalWork work) {
+    return dispatcher.submit(dispatcher.toItem(work));
+  }
+
+  /** The status of a queued, running or recently finished item ({@code statusRetention}). */
+  public Optional<ItemStatus> status(String id) {
+    return dispatcher.status(id);
+  }
+
+  public QueueStats stats() {
+    return dispatcher.stats();
+  }
+}

@@ -1,0 +1,18 @@
+package io.berth.testing;
+
+import io.berth.host.Host;
+import io.berth.host.ServiceInfo;
+import io.berth.host.ServiceKind;
+
+/** Finds services of a host in tests, whatever the host's own services (fire, queues) around them. */
+public final class Services {
+  private Services() {
+  }
+
+  /** The only service of {@code kind}. */
+  public static ServiceInfo only(Host host, ServiceKind kind) {
+    return host.services().stream().filter(s -> s.kind() == kind).reduce((a, b) -> {
+      throw new AssertionError("more than one " + kind.label() + " service");
+    }).orElseThrow(() -> new AssertionError("no " + kind.label() + " service"));
+  }
+}

@@ -1,0 +1,77 @@
+package io.berth.work;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.berth.host.Host;
+import io.berth.host.HostOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** Helpers for the work tests: a started host on the test's Vert.x, blocking waits with a bound, captured logs. */
+final class WorkTesting {
+
+  private WorkTesting() {
+  }
+
+  static Host startHost(Vertx vertx, Duration shutdownTimeout, Consumer<Host.Builder> configure) {
+    Host.Builder b = Host.builder().vertx(vertx).options(new HostOptions().shutdownTimeout(shutdownTimeout));
+    configure.accept(b);
+    Host host = b.build();
+    await(host.start());
+    return host;
+  }
+
+  static <T> T await(Future<T> f) {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("future did not succeed: " + e, e);
+    }
+  }
+
+  /** The failure of {@code f}, which must fail within 30s. */
+  static Throwable failure(Future<?> f) {
+    try {
+      f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return e.getCause();
+    } catch (Exception e) {
+      throw new AssertionError("future did not complete: " + e, e);
+    }
+    throw new AssertionError("future succeeded, a failure was expected");
+  }
+
+  /** Captures the log events of {@code type}'s logger until {@link Capture#close()}. */
+  static Capture capture(Class<?> type) {
+    return new Capture((Logger) LoggerFactory.getLogger(type));
+  }
+
+  static final class Capture implements AutoCloseable {
+    private final Logger logger;
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+    Capture(Logger logger) {
+      this.logger = logger;
+      appender.start();
+      logger.addAppender(appender);
+    }
+
+    List<String> messages() {
+      synchronized (appender.list) {
+        return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+      }
+    }
+
+    @Override
+    public void close() {
+      logger.detachAppender(appender);
+    }
+  }
+}
