@@ -1,6 +1,7 @@
 package io.berth.admin;
 
 import io.berth.host.Host;
+import io.berth.work.WorkQueues;
 import io.berth.host.HttpEndpoint;
 import io.berth.host.ServiceInfo;
 import io.berth.host.ServiceState;
@@ -44,7 +45,7 @@ public final class AdminServer implements HostedService, HttpEndpoint {
    * Event bus address on which work queues publish item status changes as JSON
    * ({@code {"queue", "id", "type", "status", ...}}); {@code /api/v1/events} relays them as {@code item} events.
    */
-  public static final String ITEMS_ADDRESS = "berth.items";
+  public static final String ITEMS_ADDRESS = WorkQueues.ITEMS_ADDRESS;
 
   static final String OPENAPI_RESOURCE = "io/berth/admin/openapi.json";
 
@@ -94,7 +95,7 @@ public final class AdminServer implements HostedService, HttpEndpoint {
     router.route(API + "/*").handler(new AdminAuth(setup.token()));
     router.get(API + "/openapi.json").handler(rc -> rc.response()
         .putHeader("content-type", "application/json").end(setup.openApi()));
-    events = new EventStream(vertx, options.eventBuffer(), this::lifetimeSnapshot);
+    events = new EventStream(vertx, options.eventBuffer(), this::lifetimeSnapshot, () -> host.get().work().watchItems());
     router.get(API + "/events").handler(events::handle);
     for (RouteGroup group : groups()) {
       group.mount(router);
@@ -109,6 +110,7 @@ public final class AdminServer implements HostedService, HttpEndpoint {
     groups.add(new ServiceRoutes(host));
     groups.add(new ShutdownRoute(host));
     groups.add(new TokenRoutes(host));
+    groups.add(new QueueRoutes(host, new JsonBody(options.maxBodySize())));
     return groups;
   }
 

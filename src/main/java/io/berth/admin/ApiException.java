@@ -8,6 +8,7 @@ public final class ApiException extends RuntimeException {
 
   private final int status;
   private final String code;
+  private long retryAfterSeconds = -1;
 
   /**
    * @param status  the HTTP status, 4xx or 5xx
@@ -18,6 +19,17 @@ public final class ApiException extends RuntimeException {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
+  }
+
+  /** Adds a {@code Retry-After} header (seconds) to the answer, for a refusal that a later retry may pass. */
+  public ApiException retryAfter(long seconds) {
+    this.retryAfterSeconds = seconds;
+    return this;
+  }
+
+  /** The {@code Retry-After} seconds, or -1 when none. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public int status() {

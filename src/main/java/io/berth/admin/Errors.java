@@ -50,6 +50,9 @@ final class Errors {
   static void handle(RoutingContext rc) {
     Throwable failure = rc.failure();
     if (failure instanceof ApiException api) {
+      if (api.retryAfterSeconds() >= 0 && !rc.response().headWritten()) {
+        rc.response().putHeader("Retry-After", Long.toString(api.retryAfterSeconds()));
+      }
       send(rc, api.status(), api.code(), api.getMessage());
       return;
     }

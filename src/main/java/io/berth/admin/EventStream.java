@@ -42,6 +42,7 @@ final class EventStream {
   private final Vertx vertx;
   private final int bufferSize;
   private final Supplier<JsonObject> snapshot;
+  private final Supplier<AutoCloseable> watchItems;
   private final Set<Client> clients = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();
 
@@ -49,8 +50,9 @@ final class EventStream {
    * @param snapshot the current lifetime state, sent first as a {@code lifetime} event so a client that connects
    *                 after {@code started} still learns where the host is
    */
-  EventStream(Vertx vertx, int bufferSize, Supplier<JsonObject> snapshot) {
+  EventStream(Vertx vertx, int bufferSize, Supplier<JsonObject> snapshot, Supplier<AutoCloseable> watchItems) {
     this.vertx = vertx;
+    this.watchItems = watchItems;
     this.bufferSize = bufferSize;
     this.snapshot = snapshot;
   }
@@ -84,6 +86,7 @@ final class EventStream {
       });
       client.consumers.add(consumer);
     }
+    client.itemWatch = watchItems.get();
     clients.add(client);
   }
 
@@ -102,6 +105,7 @@ final class EventStream {
     final HttpServerResponse response;
     final List<MessageConsumer<Object>> consumers = new ArrayList<>();
     final ArrayDeque<String> pending = new ArrayDeque<>();
+    AutoCloseable itemWatch;
     long droppedHere;
     boolean closed;
 
@@ -145,6 +149,13 @@ final class EventStream {
       pending.clear();
       clients.remove(this);
       consumers.forEach(MessageConsumer::unregister);
+      if (itemWatch != null) {
+        try {
+          itemWatch.close();
+        } catch (Exception e) {
+          log.debug("closing the item watch failed", e);
+        }
+      }
     }
   }
 }

@@ -76,6 +76,7 @@ final class Dispatcher implements HostedService {
   private final ConcurrentLinkedQueue<Waiter> incoming = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean housekeeping = new AtomicBoolean();
   private final AtomicLong ids = new AtomicLong();
+  private final ItemEvents itemEvents;
   private final LongAdder enqueued = new LongAdder();
   private final LongAdder rejected = new LongAdder();
   private final LongAdder succeeded = new LongAdder();
@@ -100,7 +101,8 @@ final class Dispatcher implements HostedService {
   private record Waiter(Item item, Promise<String> reply, long deadline) {
   }
 
-  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, Supplier<Host> host) {
+  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, Supplier<Host> host, ItemEvents itemEvents) {
+    this.itemEvents = itemEvents;
     this.options = options;
     this.handlers = handlers;
     this.host = host;
@@ -291,6 +293,7 @@ final class Dispatcher implements HostedService {
       throw stopping();
     }
     enqueued.increment();
+    itemEvents.changed(vertx, name(), item);
     wakeOne();
     return item.id;
   }
@@ -461,6 +464,7 @@ final class Dispatcher implements HostedService {
 
   /** A worker started {@code item}: arm its timeout on the queue's context, as a blocking item holds the worker's. */
   void started(Item item, Worker worker) {
+    itemEvents.changed(vertx, name(), item);
     long timeout = options.timeout().toMillis();
     if (timeout > 0) {
       context.runOnContext(v -> {
@@ -492,6 +496,7 @@ final class Dispatcher implements HostedService {
     }
     latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, (item.startedNanos - item.enqueuedNanos) / 1000)));
     statuses.finished(item);
+    itemEvents.changed(vertx, name(), item);
     running.decrementAndGet();
     admitted.decrementAndGet();
     if (waiting.get() > 0 || state != State.RUNNING) {

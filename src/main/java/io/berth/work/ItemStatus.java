@@ -16,14 +16,12 @@ public record ItemStatus(String id, String queue, String type, ItemState state, 
         .put("id", id)
         .put("queue", queue)
         .put("type", type)
-        .put("state", state.label())
+        .put("status", state.label())
         .put("attempts", attempts)
         .put("enqueuedAt", enqueuedAt == null ? null : enqueuedAt.toString())
         .put("startedAt", startedAt == null ? null : startedAt.toString())
-        .put("finishedAt", finishedAt == null ? null : finishedAt.toString());
-    if (error != null) {
-      json.put("error", error);
-    }
+        .put("finishedAt", finishedAt == null ? null : finishedAt.toString())
+        .put("error", error);
     return json;
   }
 }

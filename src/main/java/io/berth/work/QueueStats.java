@@ -22,6 +22,8 @@ public record QueueStats(String name, int capacity, int depth, int inFlight, lon
         .put("failed", failed)
         .put("cancelled", cancelled)
         .put("timedOut", timedOut)
+        .put("p50Ms", latencyP50Micros / 1000.0)
+        .put("p99Ms", latencyP99Micros / 1000.0)
         .put("latency", new JsonObject()
             .put("p50Micros", latencyP50Micros)
             .put("p99Micros", latencyP99Micros)

@@ -28,11 +28,21 @@ public final class WorkQueues {
   /** The event-bus address prefix: a queue listens on {@code berth.queue.<name>}. */
   public static final String ADDRESS_PREFIX = "berth.queue.";
 
+  /**
+   * Event bus address of item status changes, {@code {"queue", "id", "type", "status", "attempts", "error"?}},
+   * published while at least one {@link #watchItems()} is open.
+   */
+  public static final String ITEMS_ADDRESS = "berth.items";
+
   private final Map<String, WorkQueue> queues;
   private final Map<String, HostedService> services;
   private final Fire fire;
 
-  private WorkQueues(Map<String, WorkQueue> queues, Map<String, HostedService> services, Fire fire) {
+  private final ItemEvents itemEvents;
+
+  private WorkQueues(Map<String, WorkQueue> queues, Map<String, HostedService> services, Fire fire,
+                     ItemEvents itemEvents) {
+    this.itemEvents = itemEvents;
     this.queues = queues;
     this.services = services;
     this.fire = fire;
@@ -105,6 +115,14 @@ public final class WorkQueues {
   }
 
   /** For the host: the services to run, by service name, in start order ({@code fire}, then each queue). */
+  /**
+   * Starts publishing item status changes on {@link #ITEMS_ADDRESS} until the returned handle is closed (the admin
+   * event stream holds one per client); with no watcher nothing is published.
+   */
+  public AutoCloseable watchItems() {
+    return itemEvents.watch();
+  }
+
   public Map<String, HostedService> services() {
     return services;
   }
@@ -174,15 +192,17 @@ public final class WorkQueues {
         }
       }
       Fire fire = new Fire(host);
+      ItemEvents itemEvents = new ItemEvents();
       Map<String, WorkQueue> queues = new LinkedHashMap<>();
       Map<String, HostedService> services = new LinkedHashMap<>();
       services.put(Fire.NAME, fire);
       for (QueueOptions o : all.values()) {
-        Dispatcher d = new Dispatcher(o, handlers.forQueue(o.name()), host);
+        Dispatcher d = new Dispatcher(o, handlers.forQueue(o.name()), host, itemEvents);
         queues.put(o.name(), new WorkQueue(d));
         services.put("queue:" + o.name(), d);
       }
-      return new WorkQueues(Collections.unmodifiableMap(queues), Collections.unmodifiableMap(services), fire);
+      return new WorkQueues(Collections.unmodifiableMap(queues), Collections.unmodifiableMap(services), fire,
+          itemEvents);
     }
   }
 }

@@ -41,6 +41,10 @@ class AdminApiTest {
       new String[] {"GET", "/api/v1/events"},
       new String[] {"GET", "/api/v1/openapi.json"},
       new String[] {"GET", "/api/v1/queues"},
+      new String[] {"POST", "/api/v1/queues/default/items"},
+      new String[] {"GET", "/api/v1/queues/default/items/1"},
+      new String[] {"GET", "/api/v1/tokens"},
+      new String[] {"POST", "/api/v1/tokens/x/refresh"},
       new String[] {"GET", "/api/v1/no-such-route"});
 
   Host host;
@@ -160,7 +164,8 @@ class AdminApiTest {
     assertThat(doc.getString("openapi")).startsWith("3.");
     assertThat(doc.getJsonObject("paths").fieldNames()).contains(
         "/health/live", "/health/ready", "/api/v1/services", "/api/v1/services/{name}/trigger", "/api/v1/queues",
-        "/api/v1/queues/{queue}/items", "/api/v1/queues/{queue}/items/{id}", "/api/v1/shutdown",
+        "/api/v1/queues/{queue}/items", "/api/v1/queues/{queue}/items/{id}", "/api/v1/tokens",
+        "/api/v1/tokens/{name}/refresh", "/api/v1/shutdown",
         "/api/v1/events", "/api/v1/openapi.json");
   }
 

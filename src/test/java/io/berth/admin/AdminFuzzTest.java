@@ -46,6 +46,8 @@ class AdminFuzzTest {
   @Test
   void malformedRequestsNeverGetA5xxAndTheHostKeepsServing(Vertx vertx) throws Exception {
     Host host = Host.builder().vertx(vertx)
+        .queue(new io.berth.work.QueueOptions("default").capacity(10_000))
+        .handler("log", ctx -> { })
         .http(new HttpOptions().port(0).token(TOKEN).maxBodySize(MAX_BODY))
         .build();
     AdminApiTest.sync(host.start());
@@ -55,6 +57,10 @@ class AdminFuzzTest {
       rawGarbage(host.lifetime().httpAddress().orElseThrow().port(), new Random(7), 60);
       assertThat(api.get("/health/ready").status()).isEqualTo(200);
       assertThat(api.get("/api/v1/services").status()).isEqualTo(200);
+      Resp valid = api.post("/api/v1/queues/default/items", "application/json", "{\"type\":\"log\"}");
+      assertThat(valid.status()).isEqualTo(202);
+      String item = "/api/v1/queues/default/items/" + valid.json().getString("id");
+      org.awaitility.Awaitility.await().until(() -> "succeeded".equals(api.get(item).json().getString("status")));
     } finally {
       AdminApiTest.sync(host.stop());
     }

@@ -1,6 +1,7 @@
 package io.berth.admin;
 
 import io.berth.host.Host;
+import io.berth.work.QueueOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +29,8 @@ class EventStreamTest {
   void aClientSeesStartedServiceChangesAndStopping(Vertx vertx) throws Exception {
     Host host = Host.builder().vertx(vertx)
         .background("worker", token -> token.future().toCompletionStage().toCompletableFuture().join())
+        .queue(new QueueOptions("q"))
+        .handler("noop", ctx -> { })
         .http(new HttpOptions().port(0).token("t"))
         .build();
     AdminApiTest.sync(host.start());
@@ -42,9 +45,18 @@ class EventStreamTest {
     reader.start();
 
     await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(l -> l.contains("\"event\":\"started\"")));
-    vertx.eventBus().publish(AdminServer.ITEMS_ADDRESS, new JsonObject().put("queue", "default").put("id", "42")
-        .put("status", "done"));
-    await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains("event: item"));
+    String id = host.work().queue("q").enqueue("noop", new JsonObject()).toCompletionStage().toCompletableFuture()
+        .get(5, TimeUnit.SECONDS);
+    for (String status : List.of("queued", "running", "succeeded")) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: ")
+          && l.contains("\"id\":\"" + id + "\"") && l.contains("\"status\":\"" + status + "\"")));
+    }
+    List<String> itemData = lines.stream().filter(l -> l.contains("\"id\":\"" + id + "\"")).toList();
+    assertThat(itemData).hasSize(3);
+    assertThat(itemData.get(0)).contains("queued");
+    assertThat(itemData.get(1)).contains("running");
+    assertThat(itemData.get(2)).contains("succeeded");
+    assertThat(lines).contains("event: item");
 
     AdminApiTest.sync(host.stop());
     await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(l -> l.contains("\"event\":\"stopping\"")));
@@ -59,7 +71,7 @@ class EventStreamTest {
   @Test
   void aSlowReaderGetsEventsDroppedAndCountedNotBuffered(Vertx vertx) throws Exception {
     int buffer = 16;
-    EventStream events = new EventStream(vertx, buffer, () -> new JsonObject().put("event", "started"));
+    EventStream events = new EventStream(vertx, buffer, () -> new JsonObject().put("event", "started"), () -> () -> { });
     Router router = Router.router(vertx);
     router.get("/events").handler(events::handle);
     HttpServer server = vertx.createHttpServer().requestHandler(router);

@@ -34,6 +34,8 @@ class ClientCommandsTest {
     tokenFile = dir.resolve("admin.token");
     host = Host.builder().vertx(vertx)
         .background("worker", token -> token.future().toCompletionStage().toCompletableFuture().join())
+        .queue(new io.berth.work.QueueOptions("default"))
+        .handler("noop", ctx -> { })
         .http(new HttpOptions().port(0).tokenFile(tokenFile))
         .build();
     sync(host.start());
@@ -78,12 +80,14 @@ class ClientCommandsTest {
   }
 
   @Test
-  void enqueueReportsTheServersError() throws Exception {
+  void enqueueQueuesAnItemAndReportsTheServersError() throws Exception {
     String token = Files.readString(tokenFile).trim();
-    // Queues are not served yet: the server's 404 message reaches the user.
-    assertThat(run("enqueue", "--url", url, "--token", token, "--type", "demo.sleep", "--payload", "{\"ms\":100}"))
-        .isEqualTo(1);
-    assertThat(err.toString()).contains("No route for POST /api/v1/queues/default/items").contains("404");
+    assertThat(run("enqueue", "--url", url, "--token", token, "--type", "noop", "--payload", "{\"ms\":1}"))
+        .as(err.toString()).isZero();
+    assertThat(out.toString()).matches("(?s)queued \\S+ on default \\(queued\\)\\s*");
+
+    assertThat(run("enqueue", "--url", url, "--token", token, "--type", "no.such.type")).isEqualTo(1);
+    assertThat(err.toString()).contains("unknown_type").contains("422");
   }
 
   @Test

@@ -56,7 +56,7 @@ class ItemOutcomeTest {
       assertThat(failed.attempts()).isEqualTo(1);
       assertThat(failed.startedAt()).isNotNull();
       assertThat(failed.finishedAt()).isAfterOrEqualTo(failed.startedAt());
-      assertThat(failed.toJson().getString("state")).isEqualTo("failed");
+      assertThat(failed.toJson().getString("status")).isEqualTo("failed");
       assertThat(next.state()).isEqualTo(ItemState.SUCCEEDED);
       assertThat(next.error()).isNull();
       assertThat(logs.messages()).filteredOn(m -> m.contains(bad))

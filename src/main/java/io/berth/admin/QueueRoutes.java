@@ -1,0 +1,124 @@
+package io.berth.admin;
+
+import io.berth.host.Host;
+import io.berth.host.HostState;
+import io.berth.work.ItemStatus;
+import io.berth.work.WorkException;
+import io.berth.work.WorkQueue;
+import io.berth.work.WorkQueues;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Supplier;
+
+/**
+ * The queue routes: {@code GET /api/v1/queues}, {@code POST /api/v1/queues/{queue}/items} (202 with the item id and
+ * a {@code Location}), {@code GET /api/v1/queues/{queue}/items/{id}}. An enqueue goes through the queue's one
+ * admission step, as every other enqueue does; {@link WorkException} codes map to statuses here.
+ */
+final class QueueRoutes implements RouteGroup {
+
+  private final Supplier<Host> host;
+  private final JsonBody body;
+
+  QueueRoutes(Supplier<Host> host, JsonBody body) {
+    this.host = host;
+    this.body = body;
+  }
+
+  @Override
+  public void mount(Router router) {
+    router.get(AdminServer.API + "/queues").handler(this::list);
+    body.install(router.post(AdminServer.API + "/queues/:queue/items")).handler(this::enqueue);
+    router.get(AdminServer.API + "/queues/:queue/items/:id").handler(this::status);
+  }
+
+  private void list(RoutingContext rc) {
+    WorkQueues work = host.get().work();
+    JsonArray queues = new JsonArray();
+    for (String name : work.names()) {
+      WorkQueue q = work.queue(name);
+      queues.add(q.stats().toJson()
+          .put("fullMode", q.options().fullMode().label())
+          .put("concurrency", q.options().concurrency()));
+    }
+    AdminServer.json(rc, 200, new JsonObject().put("queues", queues).put("fire", work.fireStats().toJson()));
+  }
+
+  private void enqueue(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    if (host.get().lifetime().state() == HostState.STOPPING) {
+      throw new ApiException(503, WorkException.STOPPING, "The host is stopping and accepts no new work.");
+    }
+    JsonObject json = JsonBody.object(rc);
+    Object type = json.getValue("type");
+    if (!(type instanceof String t) || t.isBlank()) {
+      throw new ApiException(400, "invalid_type", type == null
+          ? "The field 'type' is missing; it must name a work type, such as \"log\"."
+          : "The field 'type' must be a non-blank string, not " + JsonBody.describe(type) + ".");
+    }
+    Object payload = json.getValue("payload");
+    if (payload != null && !(payload instanceof JsonObject)) {
+      throw new ApiException(400, "invalid_payload",
+          "The field 'payload' must be a JSON object, not " + JsonBody.describe(payload) + ".");
+    }
+    for (String field : json.fieldNames()) {
+      if (!field.equals("type") && !field.equals("payload")) {
+        throw new ApiException(400, "unknown_field", "The field '" + AdminServer.abbreviate(field)
+            + "' is not allowed; an item has only 'type' and 'payload'.");
+      }
+    }
+    String name = queue.name();
+    queue.enqueue(t, payload == null ? new JsonObject() : (JsonObject) payload).onComplete(ar -> {
+      if (ar.succeeded()) {
+        String id = ar.result();
+        rc.response().putHeader("Location", AdminServer.API + "/queues/" + name + "/items/" + id);
+        AdminServer.json(rc, 202, new JsonObject().put("id", id).put("queue", name).put("status", "queued"));
+      } else {
+        rc.fail(toApi(ar.cause(), queue));
+      }
+    });
+  }
+
+  private void status(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String id = rc.pathParam("id");
+    ItemStatus status = queue.status(id).orElseThrow(() -> new ApiException(404, "unknown_item",
+        "No item '" + AdminServer.abbreviate(id) + "' in queue '" + queue.name()
+            + "': it never existed or its status has expired."));
+    AdminServer.json(rc, 200, status.toJson());
+  }
+
+  private WorkQueue queue(RoutingContext rc) {
+    String name = rc.pathParam("queue");
+    try {
+      return host.get().work().queue(name);
+    } catch (WorkException e) {
+      throw new ApiException(404, WorkException.UNKNOWN_QUEUE, "No queue is named '" + AdminServer.abbreviate(name)
+          + "'; the queues are: " + String.join(", ", host.get().work().names()) + ".");
+    }
+  }
+
+  private static Throwable toApi(Throwable cause, WorkQueue queue) {
+    if (!(cause instanceof WorkException e)) {
+      return cause;
+    }
+    String message = e.getMessage() + ".";
+    return switch (e.code()) {
+      case WorkException.UNKNOWN_TYPE -> new ApiException(422, e.code(), message + " Its types are: "
+          + String.join(", ", queue.types()) + ".");
+      case WorkException.UNKNOWN_QUEUE -> new ApiException(404, e.code(), message);
+      case WorkException.QUEUE_FULL, WorkException.ENQUEUE_TIMEOUT -> new ApiException(503, e.code(), message)
+          .retryAfter(retryAfterSeconds(queue));
+      case WorkException.STOPPING -> new ApiException(503, e.code(), message);
+      default -> new ApiException(500, e.code(), message);
+    };
+  }
+
+  /** A client should come back after about one enqueue timeout (at least a second): by then slots have freed. */
+  private static long retryAfterSeconds(WorkQueue queue) {
+    return Math.max(1, (queue.options().enqueueTimeout().toMillis() + 999) / 1000);
+  }
+}
