@@ -58,6 +58,63 @@ class BerthJarIT {
   }
 
   @Test
+  void enqueuesOverHttpWithTheGeneratedTokenAndStopsThroughTheAdminRoute() throws Exception {
+    Path tokenFile = dir.resolve("data/admin.token");
+    Path conf = write("config.json", "{\"http\": {\"port\": 0, \"tokenFile\": \"" + tokenFile + "\"},"
+        + " \"services\": {\"heartbeat\": {\"enabled\": false}}}");
+    Running berth = Running.start(conf);
+    try {
+      String ready = berth.awaitMatch(HEALTH);
+      String base = ready.replace("/health/ready", "");
+      String token = Files.readString(tokenFile).trim();
+      assertThat(token).hasSize(64);
+      assertThat(berth.output(false)).doesNotContain(token);
+      HttpClient client = HttpClient.newHttpClient();
+
+      HttpResponse<String> queued = client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/queues/default/items"))
+          .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"demo.sleep\",\"payload\":{\"ms\":100}}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(queued.statusCode()).isEqualTo(202);
+      String location = queued.headers().firstValue("Location").orElseThrow();
+      await().atMost(Duration.ofSeconds(10)).until(() -> client.send(HttpRequest.newBuilder(URI.create(base + location))
+          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body()
+          .contains("\"status\":\"succeeded\""));
+
+      HttpResponse<String> stop = client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/shutdown"))
+          .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(stop.statusCode()).isEqualTo(202);
+      assertThat(berth.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(berth.process.exitValue()).isZero();
+      assertThat(berth.output()).contains("Host stopped");
+    } finally {
+      berth.process.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aPublicAddressWithoutATokenExitsWithCodeTwo() throws Exception {
+    Path conf = write("public.json", "{\"http\": {\"host\": \"0.0.0.0\", \"port\": 0}}");
+    Running berth = Running.start(conf);
+
+    assertThat(berth.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(berth.process.exitValue()).isEqualTo(2);
+    assertThat(berth.output()).contains("config key 'http.token'");
+  }
+
+  @Test
+  void aMissingEnvironmentSecretExitsWithCodeTwoNamingTheKey() throws Exception {
+    Path conf = write("token.json", "{\"http\": {\"port\": 0}, \"tokens\": {\"wechat\": {"
+        + "\"url\": \"http://127.0.0.1:1/token\", \"query\": {\"secret\": \"${BERTH_IT_NO_SUCH_SECRET}\"}}}}");
+    Running berth = Running.start(conf);
+
+    assertThat(berth.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(berth.process.exitValue()).isEqualTo(2);
+    assertThat(berth.output()).contains("config key 'tokens.wechat.query.secret'").contains("BERTH_IT_NO_SUCH_SECRET");
+  }
+
+  @Test
   void badConfigExitsWithCodeTwoNamingTheKey() throws Exception {
     Path conf = write("bad.json", "{\"shutdownTimeout\": \"soon\"}");
     Running berth = Running.start(conf);
@@ -146,8 +203,15 @@ class BerthJarIT {
     }
 
     String output() throws InterruptedException {
-      process.waitFor(30, TimeUnit.SECONDS);
-      reader.join(5000);   // it drains the last lines just after the exit
+      return output(true);
+    }
+
+    /** The output so far, or (when {@code untilExit}) all of it once the process has ended. */
+    String output(boolean untilExit) throws InterruptedException {
+      if (untilExit) {
+        process.waitFor(30, TimeUnit.SECONDS);
+        reader.join(5000);   // it drains the last lines just after the exit
+      }
       return String.join("\n", lines);
     }
   }
