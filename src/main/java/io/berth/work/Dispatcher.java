@@ -10,6 +10,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
+import io.berth.host.Threads;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.internal.VertxInternal;
@@ -148,8 +149,10 @@ final class Dispatcher implements HostedService {
     // Deployed from a context of their own, not as children of this verticle: Vert.x undeploys children before the
     // parent's stop, which would wait for running items before the queue could even stop admitting.
     Promise<Void> deployed = Promise.promise();
+    ThreadingModel model = host.get().options().virtualThreads() && Threads.virtualThreadsAvailable()
+        ? ThreadingModel.VIRTUAL_THREAD : ThreadingModel.WORKER;
     ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.all(java.util.Arrays.stream(workers)
-            .map(w -> vertx.deployVerticle(w, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+            .map(w -> vertx.deployVerticle(w, new DeploymentOptions().setThreadingModel(model))
                 .onSuccess(workerDeployments::add))
             .toList())
         .<Void>mapEmpty().onComplete(deployed));
