@@ -43,6 +43,7 @@ public final class JsonReport {
     JsonObject root = new JsonObject()
         .put("date", started.withZoneSameInstant(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
         .put("commit", cfg.commit())
+        .put("dirty", Boolean.getBoolean("bench.dirty"))
         .put("mode", cfg.mode())
         .put("threads", cfg.threads())
         .put("httpConnections", cfg.httpConnections())
