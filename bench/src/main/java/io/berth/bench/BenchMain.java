@@ -52,6 +52,8 @@ public final class BenchMain {
       return;
     }
     ZonedDateTime started = ZonedDateTime.now();
+    String loadBefore = Log.loadAverage();
+    System.setProperty("bench.loadBefore", loadBefore);
     long t0 = System.nanoTime();
     Log.progress("mode=%s threads=%d commit=%s java=%s cpus=%d", cfg.mode(), cfg.threads(), cfg.commit(),
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
@@ -67,9 +69,13 @@ public final class BenchMain {
       Log.progress("workload %s took %.1fs", w.name(), (System.nanoTime() - w0) / 1e9);
     }
     double total = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("Berth benchmarks: mode=%s, T=%d, commit=%s, Java %s (%s), %d CPUs, %.0f s%n%n", cfg.mode(),
+    String loadAfter = Log.loadAverage();
+    System.setProperty("bench.loadAfter", loadAfter);
+    System.out.printf("Berth benchmarks: mode=%s, T=%d, commit=%s, Java %s (%s), %d CPUs, %.0f s%n", cfg.mode(),
         cfg.threads(), cfg.commit(), System.getProperty("java.version"), System.getProperty("java.vendor"),
         Runtime.getRuntime().availableProcessors(), total);
+    System.out.printf("load average before: %s, after: %s (anything else running on the machine skews the figures)%n%n",
+        loadBefore, loadAfter);
     ResultTable.print(results, System.out);
     Path file = JsonReport.write(cfg, results, started, total);
     System.out.printf("%nJSON: %s (and latest.json)%n", file);

@@ -25,6 +25,8 @@ public final class JsonReport {
         .put("vmVersion", System.getProperty("java.vm.version"))
         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"))
         .put("availableProcessors", Runtime.getRuntime().availableProcessors())
+        .put("loadAverageBefore", System.getProperty("bench.loadBefore"))
+        .put("loadAverageAfter", System.getProperty("bench.loadAfter"))
         .put("maxHeapBytes", Runtime.getRuntime().maxMemory());
     JsonArray arr = new JsonArray();
     for (Result r : results) {

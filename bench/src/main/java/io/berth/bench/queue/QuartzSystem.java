@@ -59,7 +59,7 @@ public final class QuartzSystem implements QueueSystem {
   }
 
   @Override public void close() throws Exception {
-    scheduler.shutdown(false);
+    scheduler.shutdown(true);
   }
 
   @Override public int maxItems(QueueKind kind, boolean quick) {

@@ -53,6 +53,7 @@ final class QueueRuns {
         } catch (Exception e) {
           Log.progress("%s: %s close failed: %s", workload, sys.name(), e);
         }
+        Log.threads("after closing " + sys.name());
       }
     }
     return out;
