@@ -28,7 +28,7 @@ public final class QueueLatencyWorkload implements Workload {
   @Override public List<Result> run(BenchConfig cfg) {
     int rate = cfg.latencyRatePerSec();
     return QueueRuns.forEachSystem(NAME, cfg, QueueKind.LATENCY, cfg.latencyItems(), (sys, dispatch, items, notes) -> {
-      Harness.Repeated r = QueueRuns.repeat(NAME + " " + sys.name(), cfg, sys, i -> once(cfg, sys, dispatch, i < cfg.warmups() ? cfg.warmupItems(items) : items, rate));
+      Harness.Repeated r = QueueRuns.repeat(NAME + " " + sys.name(), cfg, sys, i -> once(cfg, sys, dispatch, i < QueueRuns.warmupsFor(cfg, sys) ? cfg.warmupItems(items) : items, rate));
       String n = notes + (notes.isEmpty() ? "" : "; ") + (notes.contains("items reduced") ? "" : items + " items ") + "@ " + rate + "/s";
       double achieved = r.median("submit rate");
       if (achieved < rate * 0.95) {

@@ -37,6 +37,8 @@ final class QueueRuns {
       } catch (Exception e) {
         Log.progress("%s: %s failed to start: %s", workload, sys.getClass().getSimpleName(), e);
         try { sys.close(); } catch (Exception ignored) { }
+        out.add(new Result(workload, sys.getClass().getSimpleName(), "start", Double.NaN, "", true, List.of(),
+            "failed to start: " + e));
         continue;
       }
       try {
@@ -60,7 +62,15 @@ final class QueueRuns {
   }
 
   static Harness.Repeated repeat(String label, BenchConfig cfg, QueueSystem sys, Harness.Run run) {
-    int reps = sys instanceof ThreadPoolSystem || sys instanceof VertxEventBusSystem ? cfg.reps() : cfg.slowReps();
-    return Harness.repeat(label, cfg.warmups(), reps, run);
+    return Harness.repeat(label, warmupsFor(cfg, sys), fast(sys) ? cfg.reps() : cfg.slowReps(), run);
+  }
+
+  static boolean fast(QueueSystem sys) {
+    return sys instanceof ThreadPoolSystem || sys instanceof VertxEventBusSystem;
+  }
+
+  /** Slow peers are still warming up after one run: they get a second warm-up in full mode. */
+  static int warmupsFor(BenchConfig cfg, QueueSystem sys) {
+    return fast(sys) || cfg.quick() ? cfg.warmups() : cfg.warmups() + 1;
   }
 }

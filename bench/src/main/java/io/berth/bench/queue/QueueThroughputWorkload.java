@@ -23,7 +23,7 @@ public final class QueueThroughputWorkload implements Workload {
 
   @Override public List<Result> run(BenchConfig cfg) {
     return QueueRuns.forEachSystem(NAME, cfg, QueueKind.THROUGHPUT, cfg.throughputItems(), (sys, dispatch, items, notes) -> {
-      Harness.Repeated r = QueueRuns.repeat(NAME + " " + sys.name(), cfg, sys, i -> once(cfg, sys, dispatch, i < cfg.warmups() ? cfg.warmupItems(items) : items));
+      Harness.Repeated r = QueueRuns.repeat(NAME + " " + sys.name(), cfg, sys, i -> once(cfg, sys, dispatch, i < QueueRuns.warmupsFor(cfg, sys) ? cfg.warmupItems(items) : items));
       String n = notes + (notes.contains("items reduced") ? "" : (notes.isEmpty() ? "" : "; ") + items + " items");
       return List.of(
           Harness.result(NAME, sys.name(), r, "items/s", "items/s", true, n),
