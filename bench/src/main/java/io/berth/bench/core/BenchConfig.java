@@ -1,0 +1,46 @@
+package io.berth.bench.core;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+
+/** Command-line configuration plus every size that depends on quick/full mode. */
+public record BenchConfig(boolean quick, int threads, Set<String> workloads, Set<String> systems,
+                          Path resultsDir, String commit, int httpConnections, Path benchJar) {
+
+  public String mode() { return quick ? "quick" : "full"; }
+
+  public boolean workloadSelected(String name) { return workloads.isEmpty() || workloads.contains(name); }
+
+  /** A system is selected if no filter was given or its name contains one of the filter words. */
+  public boolean systemSelected(String systemName) {
+    if (systems.isEmpty()) return true;
+    String n = systemName.toLowerCase();
+    return systems.stream().anyMatch(s -> n.contains(s.toLowerCase()));
+  }
+
+  public int warmups() { return 1; }
+  public int reps() { return quick ? 3 : 5; }
+  /** Repetitions for slow peers / long workloads. */
+  public int slowReps() { return 3; }
+
+  // workload 1: queue throughput
+  public int throughputItems() { return quick ? 20_000 : 200_000; }
+  // workload 2: latency
+  public int latencyItems() { return quick ? 2_500 : 20_000; }
+  public int latencyRatePerSec() { return 5_000; }
+  // bound for any single queue run
+  public Duration runTimeout() { return quick ? Duration.ofSeconds(15) : Duration.ofSeconds(60); }
+  /** Items for a warm-up run: all of them in full mode, half in quick mode. */
+  public int warmupItems(int items) { return quick ? Math.max(1, items / 2) : items; }
+  // workload 3: timer
+  public int timerTicks() { return quick ? 50 : 1_000; }
+  public long timerPeriodMillis() { return 10; }
+  // workload 4: start-to-ready
+  public int startReps() { return quick ? 3 : 5; }
+  public Duration startTimeout() { return Duration.ofSeconds(60); }
+  // workload 5: http enqueue
+  public Duration httpWarmup() { return quick ? Duration.ofSeconds(1) : Duration.ofSeconds(5); }
+  public Duration httpDuration() { return quick ? Duration.ofMillis(1500) : Duration.ofSeconds(15); }
+  public int httpReps() { return 3; }
+}
