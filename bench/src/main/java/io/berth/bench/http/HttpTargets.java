@@ -9,8 +9,8 @@ public final class HttpTargets {
   /** Add the Berth HTTP API here (one line). */
   public static List<Supplier<HttpTarget>> all() {
     return List.of(
+        BerthHttpTarget::new,
         BareVertxHttpTarget::new
-        // , BerthHttpTarget::new
     );
   }
 }

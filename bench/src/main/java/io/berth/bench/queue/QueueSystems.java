@@ -10,12 +10,13 @@ public final class QueueSystems {
   /** Fresh instances, in table order. Add the Berth system here (one line). */
   public static List<Supplier<QueueSystem>> all() {
     return List.of(
+        BerthQueueSystem::new,
+        BerthBusQueueSystem::new,
         ThreadPoolSystem::new,
         VertxEventBusSystem::new,
         QuartzSystem::new,
         DbSchedulerSystem::new,
         JobRunrSystem::new
-        // , BerthQueueSystem::new
     );
   }
 }

@@ -9,8 +9,8 @@ public final class StartTargets {
   /** Add the Berth jar here (one line). */
   public static List<Supplier<StartTarget>> all() {
     return List.of(
+        BerthJarTarget::new,
         BareServerTarget::new
-        // , BerthJarTarget::new
     );
   }
 }

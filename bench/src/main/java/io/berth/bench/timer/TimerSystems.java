@@ -9,9 +9,9 @@ public final class TimerSystems {
   /** Add the Berth timed service here (one line). */
   public static List<Supplier<TimerSystem>> all() {
     return List.of(
+        BerthTimedServiceTimer::new,
         ScheduledExecutorTimer::new,
         VertxPeriodicTimer::new
-        // , BerthTimedService::new
     );
   }
 }
