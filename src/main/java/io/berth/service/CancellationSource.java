@@ -10,7 +10,7 @@ import java.util.List;
 public final class CancellationSource {
 
   private final CancellationToken token = new CancellationToken();
-  private final List<CancellationToken.Registration> links = new ArrayList<>();
+  private List<CancellationToken.Registration> links;
 
   /** A source that is cancelled only by {@link #cancel(String)}. */
   public CancellationSource() {
@@ -19,6 +19,7 @@ public final class CancellationSource {
   /** A source that is also cancelled when any of {@code parents} is. */
   public static CancellationSource linkedTo(CancellationToken... parents) {
     CancellationSource source = new CancellationSource();
+    source.links = new ArrayList<>(parents.length);
     for (CancellationToken parent : parents) {
       source.links.add(parent.onCancel(() -> source.cancel(parent.reason())));
     }
@@ -36,7 +37,9 @@ public final class CancellationSource {
 
   /** Detaches this source from its parents, so that a finished unit of work leaves nothing registered on them. */
   public void unlink() {
-    links.forEach(CancellationToken.Registration::close);
-    links.clear();
+    if (links != null) {
+      links.forEach(CancellationToken.Registration::close);
+      links.clear();
+    }
   }
 }

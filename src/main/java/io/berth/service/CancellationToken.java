@@ -4,28 +4,27 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Signals that a unit of work should stop: the host is shutting down, a run timed out, or an item was cancelled.
  * A token is read-only; whoever owns the work cancels it through its {@link CancellationSource}.
- * Callbacks and waits are safe from any thread.
+ * Callbacks and waits are safe from any thread. A token costs one small object until somebody waits on it or
+ * registers a callback, as every work item gets one.
  */
 public final class CancellationToken {
 
   /** A token that is never cancelled. */
   public static final CancellationToken NONE = new CancellationToken();
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition cancelled = lock.newCondition();
-  private final List<Runnable> callbacks = new CopyOnWriteArrayList<>();
-  private final Promise<Void> promise = Promise.promise();
   private volatile String reason;
+  /** Guarded by {@code this}; created on the first registration. */
+  private List<Runnable> callbacks;
+  /** Guarded by {@code this}; created by the first {@link #future()}. */
+  private Promise<Void> promise;
 
   CancellationToken() {
   }
@@ -53,11 +52,23 @@ public final class CancellationToken {
    * Close the returned registration to remove the callback when the work ends first.
    */
   public Registration onCancel(Runnable callback) {
-    callbacks.add(callback);
-    if (isCancellationRequested() && callbacks.remove(callback)) {
-      callback.run();
+    synchronized (this) {
+      if (reason == null) {
+        if (callbacks == null) {
+          callbacks = new ArrayList<>(2);
+        }
+        callbacks.add(callback);
+        return () -> {
+          synchronized (this) {
+            if (callbacks != null) {
+              callbacks.remove(callback);
+            }
+          }
+        };
+      }
     }
-    return () -> callbacks.remove(callback);
+    callback.run();
+    return () -> { };
   }
 
   /**
@@ -67,40 +78,49 @@ public final class CancellationToken {
    * @return true when the full duration elapsed, false when the token was cancelled (or the thread interrupted)
    */
   public boolean sleep(Duration duration) {
-    long remaining = duration.toNanos();
-    lock.lock();
-    try {
-      while (reason == null && remaining > 0) {
-        remaining = cancelled.awaitNanos(remaining);
+    long deadline = System.nanoTime() + duration.toNanos();
+    synchronized (this) {
+      try {
+        for (long left = duration.toNanos(); reason == null && left > 0; left = deadline - System.nanoTime()) {
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
       }
       return reason == null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } finally {
-      lock.unlock();
     }
   }
 
   /** A future that completes when the token is cancelled; it never fails. */
   public Future<Void> future() {
-    return promise.future();
+    synchronized (this) {
+      if (promise == null) {
+        promise = Promise.promise();
+        if (reason != null) {
+          promise.complete();
+        }
+      }
+      return promise.future();
+    }
   }
 
   boolean cancel(String why) {
-    lock.lock();
-    try {
+    List<Runnable> toRun;
+    Promise<Void> p;
+    synchronized (this) {
       if (reason != null) {
         return false;
       }
       reason = why == null ? "cancelled" : why;
-      cancelled.signalAll();
-    } finally {
-      lock.unlock();
+      notifyAll();
+      toRun = callbacks;
+      callbacks = null;
+      p = promise;
     }
     RuntimeException first = null;
-    for (Runnable callback : callbacks) {
-      if (callbacks.remove(callback)) {
+    if (toRun != null) {
+      for (Runnable callback : toRun) {
         try {
           callback.run();
         } catch (RuntimeException e) {
@@ -110,7 +130,9 @@ public final class CancellationToken {
         }
       }
     }
-    promise.tryComplete();
+    if (p != null) {
+      p.tryComplete();
+    }
     if (first != null) {
       throw first;
     }

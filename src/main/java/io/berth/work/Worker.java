@@ -2,7 +2,6 @@ package io.berth.work;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One of a queue's {@code concurrency} worker verticles (worker threading model, so handlers may block). It pulls
  * items from the queue's channel and runs them one at a time. When the channel is empty it goes idle; admission
- * wakes it with one message on its event-bus address, and only an idle worker is woken (the {@link #idle} flag is
- * the worker's single credit), so its consumer never holds more than one message and no Vert.x buffer can overflow.
+ * wakes it with one task on its own context, and only an idle worker is woken (the {@link #idle} flag is the
+ * worker's single credit). Items never travel to a worker as messages, so there is no consumer buffer that could
+ * overflow or drop anything: a worker holds at most one wake-up and takes items from the bounded channel.
  */
 final class Worker extends VerticleBase {
 
@@ -25,28 +25,20 @@ final class Worker extends VerticleBase {
 
   final AtomicBoolean idle = new AtomicBoolean(true);
   private final Dispatcher dispatcher;
-  private final String address;
-  private MessageConsumer<Object> consumer;
   volatile Item current;
 
-  Worker(Dispatcher dispatcher, String address) {
+  Worker(Dispatcher dispatcher) {
     this.dispatcher = dispatcher;
-    this.address = address;
-  }
-
-  String address() {
-    return address;
   }
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(address, message -> drain());
-    return consumer.completion();
+    return Future.succeededFuture();
   }
 
-  @Override
-  public Future<?> stop() {
-    return consumer.unregister();
+  /** Starts draining on this worker's context; the caller has claimed the worker's credit ({@link #idle}). */
+  void wake() {
+    context.runOnContext(v -> drain());
   }
 
   /** Runs items until the channel is empty (then goes idle) or an async item is pending (it drains again when done). */
