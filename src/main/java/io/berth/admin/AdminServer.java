@@ -9,6 +9,9 @@ import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Context;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -184,6 +187,21 @@ public final class AdminServer implements HostedService, HttpEndpoint {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Delivers {@code future}'s outcome to {@code handler} on the request's own context, whatever thread completes it
+   * (a timed service's or a token refresher's event loop), so that the response is written where it belongs.
+   */
+  static <T> void onRequestContext(RoutingContext rc, Future<T> future, Handler<AsyncResult<T>> handler) {
+    Context ctx = Vertx.currentContext();
+    future.onComplete(ar -> {
+      if (ctx == null || Vertx.currentContext() == ctx) {
+        handler.handle(ar);
+      } else {
+        ctx.runOnContext(v -> handler.handle(ar));
+      }
+    });
   }
 
   static void json(RoutingContext rc, int status, JsonObject body) {

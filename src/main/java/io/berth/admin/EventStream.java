@@ -88,6 +88,9 @@ final class EventStream {
     }
     client.itemWatch = watchItems.get();
     clients.add(client);
+    if (response.closed()) {
+      client.close();   // it hung up before the close handler was set: nothing else would release it
+    }
   }
 
   /** Ends every stream, so that the server can close without waiting for clients that never hang up. */

@@ -32,7 +32,7 @@ final class ServiceRoutes implements RouteGroup {
 
   private void trigger(RoutingContext rc) {
     String name = rc.pathParam("name");
-    host.get().trigger(name).onComplete(ar -> {
+    AdminServer.onRequestContext(rc, host.get().trigger(name), ar -> {
       if (ar.succeeded()) {
         AdminServer.json(rc, 202, new JsonObject().put("service", name).put("triggered", true));
       } else if (ar.cause() instanceof TriggerException e) {

@@ -50,7 +50,7 @@ final class TokenRoutes implements RouteGroup {
       throw new ApiException(404, TokenException.UNKNOWN_TOKEN,
           "No token is named '" + AdminServer.abbreviate(name) + "'.");
     }
-    tokens.refresh(name).onComplete(ar -> {
+    AdminServer.onRequestContext(rc, tokens.refresh(name), ar -> {
       if (ar.succeeded()) {
         AdminServer.json(rc, 200, ar.result().toJson());
       } else if (ar.cause() instanceof TokenException e) {

@@ -70,7 +70,7 @@ public final class BerthCommand implements Callable<Integer> {
       banner(host, http);
     } catch (HostStartException e) {
       join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
-      return FAILED;
+      return host.exitCode();   // 0 when a stop was requested during the start, 1 when a service failed
     }
     join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
     return host.exitCode();

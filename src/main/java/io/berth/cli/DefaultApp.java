@@ -1,7 +1,9 @@
 package io.berth.cli;
 
 import io.berth.admin.HttpOptions;
+import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
+import io.berth.config.Durations;
 import io.berth.demo.DemoHandlers;
 import io.berth.demo.Heartbeat;
 import io.berth.demo.Ticker;
@@ -28,6 +30,10 @@ final class DefaultApp {
   static Host build(Vertx vertx, ConfigReader config) {
     HostOptions options = HostOptions.from(config);
     HttpOptions http = HttpOptions.from(config.section("http"));
+    if (http.drainDelay().compareTo(options.shutdownTimeout()) >= 0) {
+      throw new ConfigException(config.section("http").key("drainDelay"), "must be shorter than shutdownTimeout ("
+          + Durations.format(options.shutdownTimeout()) + "), or every stop would cut the HTTP server short");
+    }
     ConfigReader services = config.section("services");
     Duration beat = services.section("heartbeat").duration("interval", Duration.ofSeconds(5), Duration.ofMillis(10));
     Tokens tokens = Tokens.fromConfig(config.section("tokens"), System.getenv());

@@ -40,6 +40,7 @@ final class BackgroundRunner implements ServiceRunner {
   private volatile Thread thread;
   private long restartTimer = -1;
   private int consecutiveCrashes;
+  private long launchedAtNanos;
   private boolean stopping;
 
   BackgroundRunner(BackgroundService service, ServiceContext serviceContext, ManagedService managed, HostControl host,
@@ -62,6 +63,7 @@ final class BackgroundRunner implements ServiceRunner {
   }
 
   private void launch() {
+    launchedAtNanos = System.nanoTime();
     String name = managed.name();
     thread = Threads.start("berth-" + name, virtual, () -> {
       MDC.put("service", name);
@@ -102,6 +104,9 @@ final class BackgroundRunner implements ServiceRunner {
     String name = managed.name();
     String message = describe(failure);
     if (policy == ExceptionPolicy.RESTART && withinRestartBudget()) {
+      if (System.nanoTime() - launchedAtNanos > restart.maxBackoff().toNanos()) {
+        consecutiveCrashes = 0;   // it ran well for a while: this crash starts the backoff again from the bottom
+      }
       Duration wait = restart.backoff(++consecutiveCrashes);
       log.error("Service '{}' crashed (restart {} in {}ms): {}", name, consecutiveCrashes, wait.toMillis(), message, failure);
       host.serviceState(managed, ServiceState.FAILED, message);

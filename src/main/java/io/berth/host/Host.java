@@ -83,7 +83,8 @@ public final class Host {
   private volatile long deadlineNanos;
   private Future<Void> startFuture;
   private Future<Void> stopFuture;
-  private Future<?> pendingStart = Future.succeededFuture();
+  /** Deployments still under way (several with servicesStartConcurrently): a stop waits for them, bounded. */
+  private final Set<Future<String>> pendingStarts = new LinkedHashSet<>();
 
   private Host(Builder b) {
     this.ownsVertx = b.vertx == null || b.closeVertx;
@@ -249,15 +250,16 @@ public final class Host {
     s.verticle = verticle;
     ThreadingModel model = s.kind() == ServiceKind.HOSTED ? ThreadingModel.WORKER : ThreadingModel.EVENT_LOOP;
     Future<String> deploy = vertx.deployVerticle(verticle, new DeploymentOptions().setThreadingModel(model));
-    pendingStart = deploy;
+    pendingStarts.add(deploy);
     Duration timeout = s.startTimeout();
     return deploy.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS).transform(ar -> {
-      pendingStart = Future.succeededFuture();
+      pendingStarts.remove(deploy);
       if (ar.succeeded()) {
         s.deploymentId = ar.result();
         s.startedAt = Instant.now();
-        if (s.state == ServiceState.STARTING) {   // a background loop may already have ended or crashed
-          serviceState(s, ServiceState.RUNNING, null);
+        // A background loop may already have ended or crashed: only a service still starting becomes running.
+        if (s.transition(ServiceState.STARTING, ServiceState.RUNNING)) {
+          publishState(s, ServiceState.RUNNING, null);
         }
         log.info("Service '{}' ({}) started in {}ms", s.name(), s.kind().label(), elapsedMs(t0));
         return Future.<Void>succeededFuture();
@@ -288,13 +290,24 @@ public final class Host {
   private Future<Void> startedHooks() {
     Future<Void> chain = Future.succeededFuture();
     for (ManagedService s : services) {
-      chain = chain.compose(v -> s.verticle.started().recover(e -> {
-        serviceState(s, ServiceState.FAILED, "started hook failed: " + describe(e));
-        return Future.failedFuture(new HostStartException(s.name(),
-            "Service '" + s.name() + "' failed in its started hook: " + describe(e), e));
-      }));
+      chain = chain.compose(v -> backOnOrchestrator(s.verticle.started()
+          .timeout(s.startTimeout().toMillis(), TimeUnit.MILLISECONDS))
+          .recover(e -> {
+            String why = Timeouts.isTimeout(e)
+                ? "started hook did not complete within " + s.startTimeout().toMillis() + "ms (startTimeout)"
+                : "started hook failed: " + describe(e);
+            serviceState(s, ServiceState.FAILED, why);
+            return Future.failedFuture(new HostStartException(s.name(), "Service '" + s.name() + "' " + why, e));
+          }));
     }
     return chain;
+  }
+
+  /** The outcome of {@code f}, delivered on the orchestrator, so that every step of a start or stop runs there. */
+  private <T> Future<T> backOnOrchestrator(Future<T> f) {
+    Promise<T> promise = Promise.promise();
+    f.onComplete(ar -> orchestrator.runOnContext(v -> promise.handle(ar)));
+    return promise.future();
   }
 
   private Future<Void> startFailed(Throwable e) {
@@ -332,12 +345,12 @@ public final class Host {
     shutdown.cancel("shutdown");
     List<String> cutShort = Collections.synchronizedList(new ArrayList<>());
     // A service may still be in the middle of its start: wait for it, but never past the deadline.
-    Future<Void> settled = pendingStart.<Void>transform(ar -> Future.succeededFuture())
+    Future<Void> settled = Future.join(new ArrayList<>(pendingStarts)).<Void>transform(ar -> Future.succeededFuture())
         .timeout(Math.max(1, remainingShutdownTime().toMillis()), TimeUnit.MILLISECONDS)
         .recover(e -> Future.succeededFuture());
     stopFuture = settled
         .compose(v -> stopAll(cutShort))
-        .compose(v -> runAfterStop())
+        .compose(v -> runAfterStop(cutShort))
         .compose(v -> {
           lifetime.publishStopped();
           if (cutShort.isEmpty()) {
@@ -395,9 +408,15 @@ public final class Host {
     if (!wasFailed) {
       serviceState(s, ServiceState.STOPPING, null);
     }
-    long safety = remainingShutdownTime().toMillis() + 1000;
+    // The runner bounds its own stop; this bound catches a stop that blocks its thread before returning a future.
+    long safety = remainingShutdownTime().toMillis() + 200;
     return vertx.undeploy(s.deploymentId)
         .timeout(safety, TimeUnit.MILLISECONDS)
+        .onFailure(e -> {
+          if (Timeouts.isTimeout(e)) {
+            s.runner.interruptStart();
+          }
+        })
         .transform(ar -> {
           s.deploymentId = null;
           if (ar.succeeded()) {
@@ -422,26 +441,38 @@ public final class Host {
         });
   }
 
-  private Future<Void> runAfterStop() {
-    return vertx.executeBlocking(() -> {
+  /** Closes what lives until every service has stopped (singletons), bounded by what is left of the deadline. */
+  private Future<Void> runAfterStop(List<String> cutShort) {
+    Promise<Void> done = Promise.promise();
+    Threads.start("berth-after-stop", false, () -> {
       for (Runnable r : afterStop) {
         try {
           r.run();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+          failed = true;
           log.error("Closing after stop failed: {}", describe(e), e);
         }
       }
-      return null;
+      done.tryComplete();
     });
+    return backOnOrchestrator(done.future()
+        .timeout(Math.max(1, remainingShutdownTime().toMillis()), TimeUnit.MILLISECONDS)
+        .recover(e -> {
+          failed = true;
+          cutShort.add("after-stop (closing singletons)");
+          log.warn("Closing singletons after stop did not finish within the shutdown timeout; cut short");
+          return Future.succeededFuture();
+        }));
   }
 
   // ---------------------------------------------------------------- helpers
 
   void serviceState(ManagedService s, ServiceState state, String error) {
-    s.state = state;
-    if (error != null) {
-      s.error = error;
-    }
+    s.set(state, error);
+    publishState(s, state, error);
+  }
+
+  private void publishState(ManagedService s, ServiceState state, String error) {
     JsonObject event = new JsonObject().put("service", s.name()).put("state", state.label());
     if (error != null) {
       event.put("error", error);
@@ -743,6 +774,8 @@ public final class Host {
         }
         ConfigReader section = servicesConfig.section(r.name());
         if (!section.bool("enabled", true)) {
+          // A disabled service keeps its settings for when it is enabled again: none of them is an unknown key.
+          servicesConfig.rawObject(r.name());
           log.info("Service '{}' is disabled in config ({})", r.name(), section.key("enabled"));
           continue;
         }

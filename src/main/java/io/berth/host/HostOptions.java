@@ -24,7 +24,7 @@ public final class HostOptions {
   /** Reads the host's keys at the top level of the configuration. */
   public static HostOptions from(ConfigReader config) {
     HostOptions o = new HostOptions();
-    o.shutdownTimeout = config.duration("shutdownTimeout", o.shutdownTimeout, Duration.ZERO);
+    o.shutdownTimeout = config.duration("shutdownTimeout", o.shutdownTimeout, Duration.ofMillis(100));
     o.startTimeout = config.duration("startTimeout", o.startTimeout, Duration.ofMillis(1));
     o.servicesStartConcurrently = config.bool("servicesStartConcurrently", false);
     o.servicesStopConcurrently = config.bool("servicesStopConcurrently", false);

@@ -47,6 +47,23 @@ final class ManagedService {
     return config;
   }
 
+  /** Sets the state (and the last error, when given). */
+  synchronized void set(ServiceState next, String error) {
+    state = next;
+    if (error != null) {
+      this.error = error;
+    }
+  }
+
+  /** Moves from {@code expected} to {@code next} only if the state still is {@code expected}. */
+  synchronized boolean transition(ServiceState expected, ServiceState next) {
+    if (state != expected) {
+      return false;
+    }
+    state = next;
+    return true;
+  }
+
   ServiceRunner createRunner() {
     runner = runnerFactory.apply(this);
     return runner;

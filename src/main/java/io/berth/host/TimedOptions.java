@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * How a timed service runs. Config keys under {@code services.<name>}: {@code schedule} ({@code every 30s},
  * {@code fixedDelay 1m}, {@code cron 0 0 * * * * [zone=Europe/Paris]}), {@code initialDelay} (0s), {@code runOnStart}
- * (false), {@code jitter} (0s), {@code timeout} (none), {@code maxConcurrentRuns} (1: runs never overlap).
+ * (false), {@code jitter} (0s), {@code timeout} (0s: none), {@code maxConcurrentRuns} (1: runs never overlap).
  */
 public final class TimedOptions {
 
@@ -40,13 +40,19 @@ public final class TimedOptions {
 
   /** Delays each run by a random amount up to {@code jitter}, so that a fleet does not run in lockstep. */
   public TimedOptions jitter(Duration jitter) {
-    this.jitter = Objects.requireNonNull(jitter);
+    if (jitter.isNegative()) {
+      throw new IllegalArgumentException("jitter must not be negative, was " + jitter);
+    }
+    this.jitter = jitter;
     return this;
   }
 
-  /** Cancels a run's token after {@code timeout}; the run is recorded as timed out. */
+  /** Cancels a run's token after {@code timeout}; the run is recorded as timed out. Zero means no timeout. */
   public TimedOptions timeout(Duration timeout) {
-    this.timeout = Objects.requireNonNull(timeout);
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+    }
+    this.timeout = timeout.isZero() ? null : timeout;
     return this;
   }
 
@@ -72,7 +78,8 @@ public final class TimedOptions {
     initialDelay = section.duration("initialDelay", initialDelay, Duration.ZERO);
     runOnStart = section.bool("runOnStart", runOnStart);
     jitter = section.duration("jitter", jitter, Duration.ZERO);
-    timeout = section.duration("timeout", timeout, Duration.ofMillis(1));
+    Duration t = section.duration("timeout", timeout == null ? Duration.ZERO : timeout, Duration.ZERO);
+    timeout = t.isZero() ? null : t;
     maxConcurrentRuns = section.integer("maxConcurrentRuns", maxConcurrentRuns, 1, 1000);
     if (schedule == null) {
       throw new ConfigException(section.key("schedule"), "is required for a timed service: use every <duration>,"

@@ -89,6 +89,17 @@ final class TimedRunner implements ServiceRunner {
   Future<Void> trigger() {
     Promise<Void> result = Promise.promise();
     context.runOnContext(v -> {
+      try {
+        triggerOnContext(result);
+      } catch (RuntimeException e) {
+        result.tryFail(e);
+      }
+    });
+    return result.future();
+  }
+
+  private void triggerOnContext(Promise<Void> result) {
+    {
       if (stopping) {
         result.fail(new TriggerException(TriggerException.Reason.NOT_RUNNING,
             "timed service '" + service.name() + "' is stopping"));
@@ -96,11 +107,28 @@ final class TimedRunner implements ServiceRunner {
         result.fail(new TriggerException(TriggerException.Reason.RUNNING, "timed service '" + service.name()
             + "' is running and allows " + options.maxConcurrentRuns() + " concurrent run(s)"));
       } else {
-        launch(Instant.now(), true);
-        result.complete();
+        if (launch(Instant.now(), true)) {
+          result.complete();
+        } else {
+          result.fail(new TriggerException(TriggerException.Reason.NOT_RUNNING,
+              "timed service '" + service.name() + "' could not start a run; see the log"));
+        }
       }
-    });
-    return result.future();
+    }
+  }
+
+  /** Plans the run due at the instant {@code next} computes; a schedule that cannot say ends the schedule, loudly. */
+  private void armNext(java.util.function.Supplier<Instant> next) {
+    Instant due;
+    try {
+      due = next.get();
+    } catch (RuntimeException e) {
+      nextRunAt = null;
+      lastError = "the schedule has no next run: " + e.getMessage();
+      log.error("Timed service '{}': {}; no further runs are scheduled", service.name(), lastError, e);
+      return;
+    }
+    arm(due);
   }
 
   private void arm(Instant due) {
@@ -119,30 +147,39 @@ final class TimedRunner implements ServiceRunner {
       // Only a triggered run (or a full set of overlapping runs) can be in the way: coalesce this tick.
       skipped++;
       if (overlap) {
-        arm(options.schedule().nextRun(due, Instant.now()));
+        armNext(() -> options.schedule().nextRun(due, Instant.now()));
       } else {
         deferredDue = due;
         nextRunAt = null;
       }
       return;
     }
-    launch(due, false);
-    if (overlap) {
-      arm(options.schedule().nextRun(due, Instant.now()));
+    boolean launched = launch(due, false);
+    if (overlap || !launched) {
+      armNext(() -> options.schedule().nextRun(due, Instant.now()));
     } else {
       nextRunAt = null;
     }
   }
 
-  private void launch(Instant due, boolean triggered) {
-    long number = ++runs;
+  /** Starts a run; false (logged) when it could not be set up, e.g. because the registry is already closed. */
+  private boolean launch(Instant due, boolean triggered) {
+    long number = runs + 1;
+    Scope scope;
+    try {
+      scope = registry.createScope("timed:" + service.name() + "#" + number);
+    } catch (RuntimeException e) {
+      lastError = "run #" + number + " could not start: " + e.getMessage();
+      log.error("Timed service '{}': {}", service.name(), lastError);
+      return false;
+    }
+    runs = number;
     running++;
     Instant startedAt = Instant.now();
     lastRunAt = startedAt;
     CancellationSource cancellation = CancellationSource.linkedTo(service.cancellation());
     long timeoutTimer = options.timeout() == null ? -1
-        : vertx.setTimer(options.timeout().toMillis(), id -> cancellation.cancel("timeout"));
-    Scope scope = registry.createScope("timed:" + service.name() + "#" + number);
+        : vertx.setTimer(Math.max(1, options.timeout().toMillis()), id -> cancellation.cancel("timeout"));
     Run run = new Run(service.name(), number, due, triggered, cancellation.token(), scope);
     execute(run).onComplete(ar -> {
       if (timeoutTimer >= 0) {
@@ -152,6 +189,7 @@ final class TimedRunner implements ServiceRunner {
       closeScope(scope);
       finished(run, startedAt, ar.cause());
     });
+    return true;
   }
 
   private Future<Void> execute(Run run) {
@@ -209,11 +247,11 @@ final class TimedRunner implements ServiceRunner {
     }
     if (!overlap) {
       if (!run.triggered()) {
-        arm(options.schedule().nextRun(run.scheduledAt(), Instant.now()));
+        armNext(() -> options.schedule().nextRun(run.scheduledAt(), Instant.now()));
       } else if (deferredDue != null) {
         Instant due = deferredDue;
         deferredDue = null;
-        arm(options.schedule().nextRun(due, Instant.now()));
+        armNext(() -> options.schedule().nextRun(due, Instant.now()));
       }
     }
   }
