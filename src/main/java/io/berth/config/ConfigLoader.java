@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Loads the configuration with vertx-config: the JSON file, the {@code BERTH_*} environment variables and the
+ * Loads the configuration: the JSON file with vertx-config, then the {@code BERTH_*} environment variables and the
  * {@code berth.*} system properties. The file is kept apart from the overrides so that {@link ConfigReader} can
  * map each override to exactly one key instead of guessing at nesting.
  */
@@ -32,15 +32,29 @@ public final class ConfigLoader {
     }
     ConfigStoreOptions fileStore = new ConfigStoreOptions().setType("file").setFormat("json")
         .setConfig(new JsonObject().put("path", file.toAbsolutePath().toString()));
-    ConfigStoreOptions envStore = new ConfigStoreOptions().setType("env")
-        .setConfig(new JsonObject().put("raw-data", true));
-    ConfigStoreOptions sysStore = new ConfigStoreOptions().setType("sys")
-        .setConfig(new JsonObject().put("hierarchical", false).put("raw-data", true).put("cache", false));
     Future<JsonObject> fileJson = retrieve(vertx, fileStore)
         .recover(e -> Future.failedFuture(new ConfigException("--conf",
             "file " + file + " is not a valid JSON object: " + rootCause(e).getMessage())));
-    return fileJson.compose(json -> Future.all(retrieve(vertx, envStore), retrieve(vertx, sysStore))
-        .map(both -> ConfigReader.of(json, strings(both.resultAt(0), "BERTH_"), strings(both.resultAt(1), "berth."))));
+    // The overrides are flat maps read straight from the process (vertx-config's env and sys stores would give the
+    // same maps at the cost of two more retrievers on the startup path).
+    return fileJson.map(json -> ConfigReader.of(json, withPrefix(System.getenv(), "BERTH_"),
+        withPrefix(systemProperties(), "berth.")));
+  }
+
+  private static Map<String, String> systemProperties() {
+    Map<String, String> out = new HashMap<>();
+    System.getProperties().forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+    return out;
+  }
+
+  private static Map<String, String> withPrefix(Map<String, String> all, String prefix) {
+    Map<String, String> out = new HashMap<>();
+    all.forEach((k, v) -> {
+      if (k.startsWith(prefix) && v != null) {
+        out.put(k, v);
+      }
+    });
+    return out;
   }
 
   private static Future<JsonObject> retrieve(Vertx vertx, ConfigStoreOptions store) {
@@ -50,16 +64,6 @@ public final class ConfigLoader {
       retriever.close();
       return Future.succeededFuture();
     });
-  }
-
-  private static Map<String, String> strings(JsonObject json, String prefix) {
-    Map<String, String> out = new HashMap<>();
-    json.forEach(e -> {
-      if (e.getKey().startsWith(prefix) && e.getValue() != null) {
-        out.put(e.getKey(), String.valueOf(e.getValue()));
-      }
-    });
-    return out;
   }
 
   private static Throwable rootCause(Throwable e) {
