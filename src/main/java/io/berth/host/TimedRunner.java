@@ -20,6 +20,8 @@ import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -42,7 +44,7 @@ final class TimedRunner implements ServiceRunner {
 
   private Context context;
   private WorkerExecutor executor;
-  private long timer = -1;
+  private ScheduledFuture<?> timer;
   private Instant deferredDue;
   private boolean stopping;
   private final Promise<Void> idle = Promise.promise();
@@ -133,13 +135,19 @@ final class TimedRunner implements ServiceRunner {
 
   private void arm(Instant due) {
     nextRunAt = due;
-    long jitter = options.jitter().isZero() ? 0 : ThreadLocalRandom.current().nextLong(options.jitter().toMillis() + 1);
-    long delay = Math.max(1, Duration.between(Instant.now(), due).toMillis() + jitter);
-    timer = vertx.setTimer(delay, id -> fire(due));
+    long jitter = options.jitter().isZero() ? 0 : ThreadLocalRandom.current().nextLong(options.jitter().toNanos() + 1);
+    long delay = Duration.between(Instant.now(), due).toNanos() + jitter;
+    timer = Ticks.at(delay, () -> {
+      try {
+        context.runOnContext(v -> fire(due));
+      } catch (RejectedExecutionException e) {
+        // Vert.x was closed under the service: there is nothing left to run on.
+      }
+    });
   }
 
   private void fire(Instant due) {
-    timer = -1;
+    timer = null;
     if (stopping) {
       return;
     }
@@ -267,9 +275,9 @@ final class TimedRunner implements ServiceRunner {
   @Override
   public Future<Void> stop(Duration budget) {
     stopping = true;
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-      timer = -1;
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
     }
     nextRunAt = null;
     if (running == 0) {
