@@ -151,8 +151,14 @@ final class Dispatcher implements HostedService {
     Promise<Void> deployed = Promise.promise();
     ThreadingModel model = host.get().options().virtualThreads() && Threads.virtualThreadsAvailable()
         ? ThreadingModel.VIRTUAL_THREAD : ThreadingModel.WORKER;
+    DeploymentOptions deployment = new DeploymentOptions().setThreadingModel(model);
+    if (model == ThreadingModel.WORKER) {
+      // A pool of the queue's own: slow handlers must not starve Vert.x's shared pool, which runs fired work,
+      // hosted services' start and stop and other blocking calls.
+      deployment.setWorkerPoolName("berth-queue-" + name()).setWorkerPoolSize(n);
+    }
     ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.all(java.util.Arrays.stream(workers)
-            .map(w -> vertx.deployVerticle(w, new DeploymentOptions().setThreadingModel(model))
+            .map(w -> vertx.deployVerticle(w, new DeploymentOptions(deployment))
                 .onSuccess(workerDeployments::add))
             .toList())
         .<Void>mapEmpty().onComplete(deployed));

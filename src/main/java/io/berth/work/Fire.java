@@ -8,6 +8,7 @@ import io.berth.service.ServiceContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,13 +21,16 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Fire-and-forget work (the seed's {@code CannonService.Fire}): runs on a worker thread, off the caller, with a
- * scope of its own. The host runs it as the service {@code fire}, started first and stopped last, so that the
- * services and queues that fire work have stopped before the stop waits for what is still running.
+ * Fire-and-forget work (the seed's {@code CannonService.Fire}): runs off the caller, with a scope of its own, on a
+ * pool of its own ({@code berth-fire}, {@value #POOL_SIZE} threads; more jobs wait for a thread), so that it neither
+ * starves nor is starved by other blocking work, and long jobs raise no blocked-thread warnings. The host runs it as
+ * the service {@code fire}, started first and stopped last, so that the services and queues that fire work have
+ * stopped before the stop waits for what is still running; the pool is closed at the end of the stop.
  */
 final class Fire implements HostedService {
 
   static final String NAME = "fire";
+  static final int POOL_SIZE = 16;
   private static final Logger log = LoggerFactory.getLogger(Fire.class);
 
   private final Supplier<Host> host;
@@ -37,14 +41,17 @@ final class Fire implements HostedService {
   private final String idPrefix = "fire-" + Long.toString(System.nanoTime() & 0xFFFFFF, 36) + "-";
   private volatile boolean stopping;
   private volatile Promise<Void> drained;
+  private volatile WorkerExecutor executor;
 
   Fire(Supplier<Host> host) {
     this.host = host;
   }
 
   Future<Void> fire(String name, WorkHandler work, Consumer<Throwable> onError) {
-    if (stopping) {
-      WorkException e = new WorkException(WorkException.STOPPING, "the host has stopped; '" + name + "' was not run");
+    WorkerExecutor pool = executor;
+    if (stopping || pool == null) {
+      WorkException e = new WorkException(WorkException.STOPPING,
+          "the host has " + (stopping ? "stopped" : "not started") + "; '" + name + "' was not run");
       log.warn("Fire-and-forget '{}' refused: {}", name, e.getMessage());
       notify(name, onError, e);
       return Future.failedFuture(e);
@@ -55,7 +62,7 @@ final class Fire implements HostedService {
     CancellationSource cancellation = new CancellationSource();
     running.put(id, cancellation);
     WorkContext ctx = new WorkContext(id, NAME, name, null, cancellation.token(), 1, h.registry(), vertx);
-    return vertx.<Void>executeBlocking(() -> {
+    return pool.<Void>executeBlocking(() -> {
       try {
         work.handle(ctx);
         return null;
@@ -95,6 +102,8 @@ final class Fire implements HostedService {
 
   @Override
   public Future<Void> start(ServiceContext context) {
+    // Long jobs are allowed: a year's max execute time keeps the blocked-thread checker quiet about them.
+    executor = context.vertx().createSharedWorkerExecutor("berth-fire", POOL_SIZE, 365, TimeUnit.DAYS);
     return Future.succeededFuture();
   }
 
@@ -117,6 +126,6 @@ final class Fire implements HostedService {
       running.values().forEach(c -> c.cancel("shutdown"));
       return d.future().timeout(Math.max(1, grace), TimeUnit.MILLISECONDS).recover(e2 -> Future.failedFuture(
           new StopTimeoutException(running.size() + " fire-and-forget job(s) did not return after cancellation")));
-    });
+    }).eventually(() -> executor.close());
   }
 }
