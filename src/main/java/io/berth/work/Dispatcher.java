@@ -56,6 +56,8 @@ final class Dispatcher implements HostedService {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
   private static final long HIGHEST_LATENCY_MICROS = TimeUnit.HOURS.toMicros(1);
+  /** After a cut-short stop, how long the stop waits for the workers' undeployment (a blocked one's waits for it). */
+  private static final long UNDEPLOY_AFTER_CUT_MS = 100;
 
   private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
@@ -157,7 +159,8 @@ final class Dispatcher implements HostedService {
       // hosted services' start and stop and other blocking calls.
       deployment.setWorkerPoolName("berth-queue-" + name()).setWorkerPoolSize(n);
     }
-    ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.all(java.util.Arrays.stream(workers)
+    // join, not all: every deployment has ended when this completes, so a failed start can undeploy the rest.
+    ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.join(java.util.Arrays.stream(workers)
             .map(w -> vertx.deployVerticle(w, new DeploymentOptions(deployment))
                 .onSuccess(workerDeployments::add))
             .toList())
@@ -169,8 +172,8 @@ final class Dispatcher implements HostedService {
       state = State.RUNNING;
       log.info("Queue '{}' ready: capacity {}, fullMode {}, concurrency {}, types {}", name(), options.capacity(),
           options.fullMode().label(), n, types());
-      return null;
-    });
+      return (Void) null;
+    }).recover(e -> undeployWorkers().transform(x -> Future.failedFuture(e)));
   }
 
   @Override
@@ -221,13 +224,28 @@ final class Dispatcher implements HostedService {
         log.warn("Queue '{}' stopped with {} item(s) admitted but not run: {}", name(), notRun.size(),
             String.join(", ", notRun));
       }
-      Future<Void> undeploy = ar.succeeded()
-          ? Future.all(workerDeployments.stream().map(vertx::undeploy).toList()).mapEmpty()
-          : Future.succeededFuture();
-      return undeploy.compose(v -> consumer.unregister()).transform(ar2 -> {
+      Future<Void> undeploy = undeployWorkers();
+      if (ar.failed()) {
+        // A worker still blocked in its item undeploys when the item returns: do not wait for it past the budget.
+        undeploy = undeploy.timeout(UNDEPLOY_AFTER_CUT_MS, TimeUnit.MILLISECONDS).recover(e -> {
+          log.info("Queue '{}': its blocked worker(s) will be undeployed when their items return", name());
+          return Future.succeededFuture();
+        });
+      }
+      return undeploy.transform(x -> consumer.unregister()).transform(ar2 -> {
         state = State.STOPPED;
         return ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause());
       });
+    });
+  }
+
+  /** Undeploys the worker verticles deployed so far (which also closes the queue's pool); never fails. */
+  private Future<Void> undeployWorkers() {
+    List<String> ids = new ArrayList<>(workerDeployments);
+    workerDeployments.removeAll(ids);
+    return Future.join(ids.stream().map(vertx::undeploy).toList()).<Void>mapEmpty().recover(e -> {
+      log.warn("Queue '{}': undeploying its workers failed: {}", name(), String.valueOf(e));
+      return Future.succeededFuture();
     });
   }
 
