@@ -459,14 +459,19 @@ final class Dispatcher implements HostedService {
 
   // ---------------------------------------------------------------- workers
 
-  /** The next item for a worker, counted as running from here; null when empty or stopping. */
+  /**
+   * The next item for a worker, counted as running from here; null when empty or stopping. The worker counts itself
+   * as running before it reads the state, and the stop sets the state before it reads {@code running}: so either the
+   * stop waits for this worker, or the worker sees the stop and takes nothing.
+   */
   Item poll() {
-    if (state != State.RUNNING) {
+    if (state != State.RUNNING || channel.isEmpty()) {
       return null;
     }
-    Item item = channel.poll();
-    if (item != null) {
-      running.incrementAndGet();
+    running.incrementAndGet();
+    Item item = state == State.RUNNING ? channel.poll() : null;
+    if (item == null && running.decrementAndGet() == 0 && state != State.RUNNING) {
+      scheduleHousekeeping();   // the stop may have seen this worker counted: its drain completes there
     }
     return item;
   }
