@@ -35,7 +35,8 @@ final class Fire implements HostedService {
 
   private final Supplier<Host> host;
   private final Map<String, CancellationSource> running = new ConcurrentHashMap<>();
-  private final AtomicLong counter = new AtomicLong();
+  private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong fired = new AtomicLong();
   private final AtomicLong succeeded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final String idPrefix = "fire-" + Long.toString(System.nanoTime() & 0xFFFFFF, 36) + "-";
@@ -50,17 +51,21 @@ final class Fire implements HostedService {
   Future<Void> fire(String name, WorkHandler work, Consumer<Throwable> onError) {
     WorkerExecutor pool = executor;
     if (stopping || pool == null) {
-      WorkException e = new WorkException(WorkException.STOPPING,
-          "the host has " + (stopping ? "stopped" : "not started") + "; '" + name + "' was not run");
-      log.warn("Fire-and-forget '{}' refused: {}", name, e.getMessage());
-      notify(name, onError, e);
-      return Future.failedFuture(e);
+      return refuse(name, onError);
     }
-    Host h = host.get();
-    Vertx vertx = h.vertx();
-    String id = idPrefix + Long.toString(counter.incrementAndGet(), 36);
+    String id = idPrefix + Long.toString(ids.incrementAndGet(), 36);
     CancellationSource cancellation = new CancellationSource();
     running.put(id, cancellation);
+    if (stopping) {
+      // The stop sets stopping before it looks at running: it may have seen running without this job, so do not run
+      // it, and complete the stop's drain if this was the last entry.
+      running.remove(id);
+      drainedIfIdle();
+      return refuse(name, onError);
+    }
+    fired.incrementAndGet();
+    Host h = host.get();
+    Vertx vertx = h.vertx();
     WorkContext ctx = new WorkContext(id, NAME, name, null, cancellation.token(), 1, h.registry(), vertx);
     return pool.<Void>executeBlocking(() -> {
       try {
@@ -78,11 +83,24 @@ final class Fire implements HostedService {
         log.error("Fire-and-forget '{}' ({}) failed: {}", name, id, Worker.describe(ar.cause()), ar.cause());
         notify(name, onError, ar.cause());
       }
-      Promise<Void> d = drained;
-      if (d != null && running.isEmpty()) {
-        d.tryComplete();
-      }
+      drainedIfIdle();
     });
+  }
+
+  private Future<Void> refuse(String name, Consumer<Throwable> onError) {
+    WorkException e = new WorkException(WorkException.STOPPING,
+        "the host has " + (stopping ? "stopped" : "not started") + "; '" + name + "' was not run");
+    log.warn("Fire-and-forget '{}' refused: {}", name, e.getMessage());
+    notify(name, onError, e);
+    return Future.failedFuture(e);
+  }
+
+  /** Completes the stop's drain once nothing runs; the stop sets {@link #drained} before it reads {@link #running}. */
+  private void drainedIfIdle() {
+    Promise<Void> d = drained;
+    if (d != null && running.isEmpty()) {
+      d.tryComplete();
+    }
   }
 
   private static void notify(String name, Consumer<Throwable> onError, Throwable e) {
@@ -97,7 +115,7 @@ final class Fire implements HostedService {
   }
 
   FireStats stats() {
-    return new FireStats(counter.get(), running.size(), succeeded.get(), failed.get());
+    return new FireStats(fired.get(), running.size(), succeeded.get(), failed.get());
   }
 
   @Override
