@@ -503,20 +503,25 @@ final class Dispatcher implements HostedService {
         if (item.state.isFinal()) {
           return;
         }
-        item.timer = vertx.setTimer(timeout, id -> {
+        long timer = vertx.setTimer(timeout, id -> {
           if (!item.state.isFinal()) {
             item.timedOut = true;
             item.cancellation.cancel("timeout");
             worker.timedOut(item);
           }
         });
+        item.timer = timer;
+        // completed() may have read the timer before it was set: the item ended meanwhile, so cancel it here.
+        if (item.state.isFinal()) {
+          vertx.cancelTimer(timer);
+        }
       });
     }
   }
 
   /** A worker finished {@code item} (its state is final): count it and free its slot. */
   void completed(Item item) {
-    long timer = item.timer;
+    long timer = item.timer;   // -1 when not armed yet: started() cancels it then, as it sees the final state
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
