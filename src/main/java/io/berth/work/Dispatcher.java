@@ -433,7 +433,7 @@ final class Dispatcher implements HostedService {
       return new Item(local.type, null, local.blocking, local.async);
     }
     if (!(body instanceof JsonObject json)) {
-      throw new WorkException(WorkException.UNKNOWN_TYPE, "a work item must be a JSON object with a 'type', not "
+      throw new WorkException(WorkException.INVALID_ITEM, "a work item must be a JSON object with a 'type', not "
           + (body == null ? "null" : body.getClass().getSimpleName()));
     }
     Object type = json.getValue("type");
@@ -442,7 +442,7 @@ final class Dispatcher implements HostedService {
     }
     Object payload = json.getValue("payload");
     if (payload != null && !(payload instanceof JsonObject)) {
-      throw new WorkException(WorkException.UNKNOWN_TYPE, "the item's 'payload' must be a JSON object");
+      throw new WorkException(WorkException.INVALID_ITEM, "the item's 'payload' must be a JSON object");
     }
     return typed(t, (JsonObject) payload);
   }
