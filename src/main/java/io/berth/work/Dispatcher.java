@@ -47,7 +47,11 @@ import java.util.function.Supplier;
  *   item is admitted once it is stored.</li>
  *   <li><b>the channel</b>: a lock-free FIFO of admitted items, bounded by the reservation above.</li>
  *   <li><b>dispatch</b>: the worker verticles pull from the channel; an idle worker is woken by one task on its
- *   context and only while it is idle (its credit); items never travel to workers as messages.</li>
+ *   context and only while it is idle (its credit); items never travel to workers as messages. The workers run on
+ *   the queue's own pool ({@code berth-queue-<name>}, {@code concurrency} threads), or on virtual threads.</li>
+ *   <li><b>stop</b>: admission ends, parked requests fail with {@code stopping}, queued items are named in the log;
+ *   running items get the shutdown budget, then their tokens are cancelled. The workers are always undeployed; one
+ *   still blocked in its item is undeployed when the item returns.</li>
  * </ul>
  * The hot path takes no lock and makes no hop when there is room: an in-process enqueue admits on the caller's
  * thread, and a busy worker takes its next item without any message.
