@@ -110,6 +110,7 @@ final class QueueRoutes implements RouteGroup {
       case WorkException.UNKNOWN_TYPE -> new ApiException(422, e.code(), message + " Its types are: "
           + String.join(", ", queue.types()) + ".");
       case WorkException.UNKNOWN_QUEUE -> new ApiException(404, e.code(), message);
+      case WorkException.INVALID_ITEM -> new ApiException(400, e.code(), message);
       case WorkException.QUEUE_FULL, WorkException.ENQUEUE_TIMEOUT -> new ApiException(503, e.code(), message)
           .retryAfter(retryAfterSeconds(queue));
       case WorkException.STOPPING -> new ApiException(503, e.code(), message);

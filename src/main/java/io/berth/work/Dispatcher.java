@@ -47,7 +47,11 @@ import java.util.function.Supplier;
  *   item is admitted once it is stored.</li>
  *   <li><b>the channel</b>: a lock-free FIFO of admitted items, bounded by the reservation above.</li>
  *   <li><b>dispatch</b>: the worker verticles pull from the channel; an idle worker is woken by one task on its
- *   context and only while it is idle (its credit); items never travel to workers as messages.</li>
+ *   context and only while it is idle (its credit); items never travel to workers as messages. The workers run on
+ *   the queue's own pool ({@code berth-queue-<name>}, {@code concurrency} threads), or on virtual threads.</li>
+ *   <li><b>stop</b>: admission ends, parked requests fail with {@code stopping}, queued items are named in the log;
+ *   running items get the shutdown budget, then their tokens are cancelled. The workers are always undeployed; one
+ *   still blocked in its item is undeployed when the item returns.</li>
  * </ul>
  * The hot path takes no lock and makes no hop when there is room: an in-process enqueue admits on the caller's
  * thread, and a busy worker takes its next item without any message.
@@ -56,6 +60,8 @@ final class Dispatcher implements HostedService {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
   private static final long HIGHEST_LATENCY_MICROS = TimeUnit.HOURS.toMicros(1);
+  /** After a cut-short stop, how long the stop waits for the workers' undeployment (a blocked one's waits for it). */
+  private static final long UNDEPLOY_AFTER_CUT_MS = 100;
 
   private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
@@ -151,8 +157,15 @@ final class Dispatcher implements HostedService {
     Promise<Void> deployed = Promise.promise();
     ThreadingModel model = host.get().options().virtualThreads() && Threads.virtualThreadsAvailable()
         ? ThreadingModel.VIRTUAL_THREAD : ThreadingModel.WORKER;
-    ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.all(java.util.Arrays.stream(workers)
-            .map(w -> vertx.deployVerticle(w, new DeploymentOptions().setThreadingModel(model))
+    DeploymentOptions deployment = new DeploymentOptions().setThreadingModel(model);
+    if (model == ThreadingModel.WORKER) {
+      // A pool of the queue's own: slow handlers must not starve Vert.x's shared pool, which runs fired work,
+      // hosted services' start and stop and other blocking calls.
+      deployment.setWorkerPoolName("berth-queue-" + name()).setWorkerPoolSize(n);
+    }
+    // join, not all: every deployment has ended when this completes, so a failed start can undeploy the rest.
+    ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.join(java.util.Arrays.stream(workers)
+            .map(w -> vertx.deployVerticle(w, new DeploymentOptions(deployment))
                 .onSuccess(workerDeployments::add))
             .toList())
         .<Void>mapEmpty().onComplete(deployed));
@@ -163,8 +176,8 @@ final class Dispatcher implements HostedService {
       state = State.RUNNING;
       log.info("Queue '{}' ready: capacity {}, fullMode {}, concurrency {}, types {}", name(), options.capacity(),
           options.fullMode().label(), n, types());
-      return null;
-    });
+      return (Void) null;
+    }).recover(e -> undeployWorkers().transform(x -> Future.failedFuture(e)));
   }
 
   @Override
@@ -215,13 +228,28 @@ final class Dispatcher implements HostedService {
         log.warn("Queue '{}' stopped with {} item(s) admitted but not run: {}", name(), notRun.size(),
             String.join(", ", notRun));
       }
-      Future<Void> undeploy = ar.succeeded()
-          ? Future.all(workerDeployments.stream().map(vertx::undeploy).toList()).mapEmpty()
-          : Future.succeededFuture();
-      return undeploy.compose(v -> consumer.unregister()).transform(ar2 -> {
+      Future<Void> undeploy = undeployWorkers();
+      if (ar.failed()) {
+        // A worker still blocked in its item undeploys when the item returns: do not wait for it past the budget.
+        undeploy = undeploy.timeout(UNDEPLOY_AFTER_CUT_MS, TimeUnit.MILLISECONDS).recover(e -> {
+          log.info("Queue '{}': its blocked worker(s) will be undeployed when their items return", name());
+          return Future.succeededFuture();
+        });
+      }
+      return undeploy.transform(x -> consumer.unregister()).transform(ar2 -> {
         state = State.STOPPED;
         return ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause());
       });
+    });
+  }
+
+  /** Undeploys the worker verticles deployed so far (which also closes the queue's pool); never fails. */
+  private Future<Void> undeployWorkers() {
+    List<String> ids = new ArrayList<>(workerDeployments);
+    workerDeployments.removeAll(ids);
+    return Future.join(ids.stream().map(vertx::undeploy).toList()).<Void>mapEmpty().recover(e -> {
+      log.warn("Queue '{}': undeploying its workers failed: {}", name(), String.valueOf(e));
+      return Future.succeededFuture();
     });
   }
 
@@ -409,7 +437,7 @@ final class Dispatcher implements HostedService {
       return new Item(local.type, null, local.blocking, local.async);
     }
     if (!(body instanceof JsonObject json)) {
-      throw new WorkException(WorkException.UNKNOWN_TYPE, "a work item must be a JSON object with a 'type', not "
+      throw new WorkException(WorkException.INVALID_ITEM, "a work item must be a JSON object with a 'type', not "
           + (body == null ? "null" : body.getClass().getSimpleName()));
     }
     Object type = json.getValue("type");
@@ -418,7 +446,7 @@ final class Dispatcher implements HostedService {
     }
     Object payload = json.getValue("payload");
     if (payload != null && !(payload instanceof JsonObject)) {
-      throw new WorkException(WorkException.UNKNOWN_TYPE, "the item's 'payload' must be a JSON object");
+      throw new WorkException(WorkException.INVALID_ITEM, "the item's 'payload' must be a JSON object");
     }
     return typed(t, (JsonObject) payload);
   }
@@ -435,14 +463,19 @@ final class Dispatcher implements HostedService {
 
   // ---------------------------------------------------------------- workers
 
-  /** The next item for a worker, counted as running from here; null when empty or stopping. */
+  /**
+   * The next item for a worker, counted as running from here; null when empty or stopping. The worker counts itself
+   * as running before it reads the state, and the stop sets the state before it reads {@code running}: so either the
+   * stop waits for this worker, or the worker sees the stop and takes nothing.
+   */
   Item poll() {
-    if (state != State.RUNNING) {
+    if (state != State.RUNNING || channel.isEmpty()) {
       return null;
     }
-    Item item = channel.poll();
-    if (item != null) {
-      running.incrementAndGet();
+    running.incrementAndGet();
+    Item item = state == State.RUNNING ? channel.poll() : null;
+    if (item == null && running.decrementAndGet() == 0 && state != State.RUNNING) {
+      scheduleHousekeeping();   // the stop may have seen this worker counted: its drain completes there
     }
     return item;
   }
@@ -474,20 +507,25 @@ final class Dispatcher implements HostedService {
         if (item.state.isFinal()) {
           return;
         }
-        item.timer = vertx.setTimer(timeout, id -> {
+        long timer = vertx.setTimer(timeout, id -> {
           if (!item.state.isFinal()) {
             item.timedOut = true;
             item.cancellation.cancel("timeout");
             worker.timedOut(item);
           }
         });
+        item.timer = timer;
+        // completed() may have read the timer before it was set: the item ended meanwhile, so cancel it here.
+        if (item.state.isFinal()) {
+          vertx.cancelTimer(timer);
+        }
       });
     }
   }
 
   /** A worker finished {@code item} (its state is final): count it and free its slot. */
   void completed(Item item) {
-    long timer = item.timer;
+    long timer = item.timer;   // -1 when not armed yet: started() cancels it then, as it sees the final state
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }

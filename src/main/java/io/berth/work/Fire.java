@@ -8,6 +8,7 @@ import io.berth.service.ServiceContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,42 +21,53 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Fire-and-forget work (the seed's {@code CannonService.Fire}): runs on a worker thread, off the caller, with a
- * scope of its own. The host runs it as the service {@code fire}, started first and stopped last, so that the
- * services and queues that fire work have stopped before the stop waits for what is still running.
+ * Fire-and-forget work (the seed's {@code CannonService.Fire}): runs off the caller, with a scope of its own, on a
+ * pool of its own ({@code berth-fire}, {@value #POOL_SIZE} threads; more jobs wait for a thread), so that it neither
+ * starves nor is starved by other blocking work, and long jobs raise no blocked-thread warnings. The host runs it as
+ * the service {@code fire}, started first and stopped last, so that the services and queues that fire work have
+ * stopped before the stop waits for what is still running; the pool is closed at the end of the stop.
  */
 final class Fire implements HostedService {
 
   static final String NAME = "fire";
+  static final int POOL_SIZE = 16;
   private static final Logger log = LoggerFactory.getLogger(Fire.class);
 
   private final Supplier<Host> host;
   private final Map<String, CancellationSource> running = new ConcurrentHashMap<>();
-  private final AtomicLong counter = new AtomicLong();
+  private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong fired = new AtomicLong();
   private final AtomicLong succeeded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final String idPrefix = "fire-" + Long.toString(System.nanoTime() & 0xFFFFFF, 36) + "-";
   private volatile boolean stopping;
   private volatile Promise<Void> drained;
+  private volatile WorkerExecutor executor;
 
   Fire(Supplier<Host> host) {
     this.host = host;
   }
 
   Future<Void> fire(String name, WorkHandler work, Consumer<Throwable> onError) {
-    if (stopping) {
-      WorkException e = new WorkException(WorkException.STOPPING, "the host has stopped; '" + name + "' was not run");
-      log.warn("Fire-and-forget '{}' refused: {}", name, e.getMessage());
-      notify(name, onError, e);
-      return Future.failedFuture(e);
+    WorkerExecutor pool = executor;
+    if (stopping || pool == null) {
+      return refuse(name, onError);
     }
-    Host h = host.get();
-    Vertx vertx = h.vertx();
-    String id = idPrefix + Long.toString(counter.incrementAndGet(), 36);
+    String id = idPrefix + Long.toString(ids.incrementAndGet(), 36);
     CancellationSource cancellation = new CancellationSource();
     running.put(id, cancellation);
+    if (stopping) {
+      // The stop sets stopping before it looks at running: it may have seen running without this job, so do not run
+      // it, and complete the stop's drain if this was the last entry.
+      running.remove(id);
+      drainedIfIdle();
+      return refuse(name, onError);
+    }
+    fired.incrementAndGet();
+    Host h = host.get();
+    Vertx vertx = h.vertx();
     WorkContext ctx = new WorkContext(id, NAME, name, null, cancellation.token(), 1, h.registry(), vertx);
-    return vertx.<Void>executeBlocking(() -> {
+    return pool.<Void>executeBlocking(() -> {
       try {
         work.handle(ctx);
         return null;
@@ -71,11 +83,24 @@ final class Fire implements HostedService {
         log.error("Fire-and-forget '{}' ({}) failed: {}", name, id, Worker.describe(ar.cause()), ar.cause());
         notify(name, onError, ar.cause());
       }
-      Promise<Void> d = drained;
-      if (d != null && running.isEmpty()) {
-        d.tryComplete();
-      }
+      drainedIfIdle();
     });
+  }
+
+  private Future<Void> refuse(String name, Consumer<Throwable> onError) {
+    WorkException e = new WorkException(WorkException.STOPPING,
+        "the host has " + (stopping ? "stopped" : "not started") + "; '" + name + "' was not run");
+    log.warn("Fire-and-forget '{}' refused: {}", name, e.getMessage());
+    notify(name, onError, e);
+    return Future.failedFuture(e);
+  }
+
+  /** Completes the stop's drain once nothing runs; the stop sets {@link #drained} before it reads {@link #running}. */
+  private void drainedIfIdle() {
+    Promise<Void> d = drained;
+    if (d != null && running.isEmpty()) {
+      d.tryComplete();
+    }
   }
 
   private static void notify(String name, Consumer<Throwable> onError, Throwable e) {
@@ -90,11 +115,13 @@ final class Fire implements HostedService {
   }
 
   FireStats stats() {
-    return new FireStats(counter.get(), running.size(), succeeded.get(), failed.get());
+    return new FireStats(fired.get(), running.size(), succeeded.get(), failed.get());
   }
 
   @Override
   public Future<Void> start(ServiceContext context) {
+    // Long jobs are allowed: a year's max execute time keeps the blocked-thread checker quiet about them.
+    executor = context.vertx().createSharedWorkerExecutor("berth-fire", POOL_SIZE, 365, TimeUnit.DAYS);
     return Future.succeededFuture();
   }
 
@@ -117,6 +144,6 @@ final class Fire implements HostedService {
       running.values().forEach(c -> c.cancel("shutdown"));
       return d.future().timeout(Math.max(1, grace), TimeUnit.MILLISECONDS).recover(e2 -> Future.failedFuture(
           new StopTimeoutException(running.size() + " fire-and-forget job(s) did not return after cancellation")));
-    });
+    }).eventually(() -> executor.close());
   }
 }

@@ -6,7 +6,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 /**
  * Why an enqueue (or a fire) was refused. {@link #code()} is a stable machine code that the admin API maps to an
  * HTTP status: {@code queue_full}, {@code enqueue_timeout} and {@code stopping} to 503, {@code unknown_type} to 422,
- * {@code unknown_queue} to 404. A refused item was not admitted: it has no id and no status.
+ * {@code unknown_queue} to 404, {@code invalid_item} (a malformed event-bus item) to 400. A refused item was not admitted: it has no id and no status.
  */
 public final class WorkException extends RuntimeException {
 
@@ -15,6 +15,8 @@ public final class WorkException extends RuntimeException {
   public static final String STOPPING = "stopping";
   public static final String UNKNOWN_TYPE = "unknown_type";
   public static final String UNKNOWN_QUEUE = "unknown_queue";
+  /** A malformed item: an event-bus body that is not a JSON object, or a payload that is not one. */
+  public static final String INVALID_ITEM = "invalid_item";
 
   /** The failure code of an event-bus reply that carries a WorkException; the message is {@code "<code>: <text>"}. */
   static final int REPLY_FAILURE_CODE = 4290;

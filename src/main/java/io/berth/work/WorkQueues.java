@@ -104,11 +104,12 @@ public final class WorkQueues {
   }
 
   /**
-   * Runs {@code work} off the caller, on a worker thread, with a new scope ({@link WorkContext#scope()}) whose
-   * services are resolved for this work: never hand it the caller's request-scoped objects, which may be closed by
-   * the time it runs. A failure is logged once and passed to {@code onError} (may be null). The host's stop waits
-   * for running work within the shutdown timeout, then cancels its token. The returned future (which callers may
-   * ignore) completes when the work ends; it fails with {@code stopping} once the host has stopped.
+   * Runs {@code work} off the caller, on a thread of the fire-and-forget pool ({@code berth-fire}, 16 threads), with
+   * a new scope ({@link WorkContext#scope()}) whose services are resolved for this work: never hand it the caller's
+   * request-scoped objects, which may be closed by the time it runs. A failure is logged once and passed to
+   * {@code onError} (may be null). The host's stop waits for running work within the shutdown timeout, then cancels
+   * its token. The returned future (which callers may ignore) completes when the work ends; it fails with
+   * {@code stopping} before the host has started and once it is stopping.
    */
   public Future<Void> fire(String name, WorkHandler work, Consumer<Throwable> onError) {
     return fire.fire(Objects.requireNonNull(name, "name"), Objects.requireNonNull(work, "work"), onError);

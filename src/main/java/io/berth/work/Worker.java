@@ -11,16 +11,17 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One of a queue's {@code concurrency} worker verticles (worker threading model, so handlers may block). It pulls
- * items from the queue's channel and runs them one at a time. When the channel is empty it goes idle; admission
- * wakes it with one task on its own context, and only an idle worker is woken (the {@link #idle} flag is the
- * worker's single credit). Items never travel to a worker as messages, so there is no consumer buffer that could
- * overflow or drop anything: a worker holds at most one wake-up and takes items from the bounded channel.
+ * One of a queue's {@code concurrency} worker verticles (worker threading model on the queue's own pool, or virtual
+ * threads, so handlers may block). It pulls items from the queue's channel and runs them one at a time. When the
+ * channel is empty, or the queue is stopping, it goes idle; admission wakes it with one task on its own context, and
+ * only an idle worker is woken (the {@link #idle} flag is the worker's single credit). Items never travel to a
+ * worker as messages, so there is no consumer buffer that could overflow or drop anything: a worker holds at most
+ * one wake-up and takes items from the bounded channel.
  */
 final class Worker extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
-  /** Items run per event-loop task before the worker yields its context (to its timers and wake-ups). */
+  /** Items run per context task before the worker yields its context (to its timers and wake-ups). */
   private static final int BATCH = 64;
 
   final AtomicBoolean idle = new AtomicBoolean(true);

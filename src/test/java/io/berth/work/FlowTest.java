@@ -100,6 +100,24 @@ class FlowTest {
   }
 
   @Test
+  void malformedEventBusItemsAreRefusedAsInvalidItems(Vertx vertx) {
+    host = WorkTesting.startHost(vertx, Duration.ofSeconds(5), b -> b
+        .queue(new QueueOptions("a"))
+        .handler("a", "only-a", ctx -> { }));
+    String address = WorkQueues.address("a");
+
+    Throwable notJson = WorkException.fromReply(failure(vertx.eventBus().request(address, "only-a")), "a");
+    Throwable badPayload = WorkException.fromReply(failure(vertx.eventBus().request(address,
+        new JsonObject().put("type", "only-a").put("payload", "x"))), "a");
+
+    assertThat(((WorkException) notJson).code()).isEqualTo(WorkException.INVALID_ITEM);
+    assertThat(notJson.getMessage()).isEqualTo("a work item must be a JSON object with a 'type', not String");
+    assertThat(((WorkException) badPayload).code()).isEqualTo(WorkException.INVALID_ITEM);
+    assertThat(badPayload.getMessage()).isEqualTo("the item's 'payload' must be a JSON object");
+    assertThat(host.work().queue("a").stats().enqueued()).isZero();
+  }
+
+  @Test
   void unknownTypesAndQueuesAreRefusedAtEnqueue(Vertx vertx) {
     host = WorkTesting.startHost(vertx, Duration.ofSeconds(5), b -> b
         .queue(new QueueOptions("a"))

@@ -50,7 +50,12 @@ final class WorkTesting {
 
   /** Captures the log events of {@code type}'s logger until {@link Capture#close()}. */
   static Capture capture(Class<?> type) {
-    return new Capture((Logger) LoggerFactory.getLogger(type));
+    return capture(type.getName());
+  }
+
+  /** Captures the log events of the logger named {@code name} (a Vert.x one, say) until {@link Capture#close()}. */
+  static Capture capture(String name) {
+    return new Capture((Logger) LoggerFactory.getLogger(name));
   }
 
   static final class Capture implements AutoCloseable {
