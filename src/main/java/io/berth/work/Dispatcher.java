@@ -114,7 +114,7 @@ final class Dispatcher implements HostedService {
     this.handlers = handlers;
     this.host = host;
     this.address = WorkQueues.address(options.name());
-    this.statuses = new StatusStore(options.statusRetention());
+    this.statuses = new StatusStore(options.statusRetention(), options.capacity());
   }
 
   String name() {
@@ -161,7 +161,9 @@ final class Dispatcher implements HostedService {
     if (model == ThreadingModel.WORKER) {
       // A pool of the queue's own: slow handlers must not starve Vert.x's shared pool, which runs fired work,
       // hosted services' start and stop and other blocking calls.
-      deployment.setWorkerPoolName("berth-queue-" + name()).setWorkerPoolSize(n);
+      // Items may legitimately run for minutes: their timeout is the queue's, not Vert.x's blocked-thread limit.
+      deployment.setWorkerPoolName("berth-queue-" + name()).setWorkerPoolSize(n)
+          .setMaxWorkerExecuteTime(365).setMaxWorkerExecuteTimeUnit(TimeUnit.DAYS);
     }
     // join, not all: every deployment has ended when this completes, so a failed start can undeploy the rest.
     ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.join(java.util.Arrays.stream(workers)

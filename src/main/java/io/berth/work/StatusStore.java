@@ -11,12 +11,15 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 final class StatusStore {
 
-  private final Map<String, Item> items = new ConcurrentHashMap<>();
+  private final Map<String, Item> items;
   private final AtomicReferenceArray<String> finished;
   private final AtomicLong next = new AtomicLong();
 
-  StatusStore(int retention) {
+  /** Sized for {@code retention} finished plus {@code capacity} live items up front: no resize on the hot path. */
+  StatusStore(int retention, int capacity) {
     this.finished = new AtomicReferenceArray<>(retention);
+    long expected = Math.min((long) retention + capacity, 1 << 22);
+    this.items = new ConcurrentHashMap<>((int) (expected * 4 / 3 + 1));
   }
 
   void add(Item item) {
