@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -41,14 +42,41 @@ public final class BerthCommand implements Callable<Integer> {
   @Option(names = "--conf", paramLabel = "FILE", description = "The JSON configuration file (default: ${DEFAULT-VALUE}).")
   Path conf = Path.of("conf/config.json");
 
+  /** Vert.x, created on a thread of its own while the arguments are parsed, when they ask to run the host. */
+  private CompletableFuture<Vertx> earlyVertx;
+
   public static void main(String[] args) {
-    int code = new CommandLine(new BerthCommand()).execute(args);
+    BerthCommand command = new BerthCommand();
+    if (runsTheHost(args)) {
+      // Creating Vert.x takes a good part of the start-up; it needs nothing from the arguments, so it overlaps
+      // with picocli and logging starting up on the other core.
+      command.earlyVertx = CompletableFuture.supplyAsync(BerthCommand::newVertx, r -> {
+        Thread t = new Thread(r, "berth-vertx-init");
+        t.setDaemon(true);
+        t.start();
+      });
+    }
+    int code = new CommandLine(command).execute(args);
     System.exit(code);
+  }
+
+  private static boolean runsTheHost(String[] args) {
+    for (String a : args) {
+      if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")
+          || a.equals("status") || a.equals("enqueue")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Vertx newVertx() {
+    return Vertx.vertx(new VertxOptions().setMaxWorkerExecuteTime(120).setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS));
   }
 
   @Override
   public Integer call() throws InterruptedException {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setMaxWorkerExecuteTime(120).setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS));
+    Vertx vertx = earlyVertx != null ? join(earlyVertx) : newVertx();
     Host host;
     HttpOptions http;
     try {
