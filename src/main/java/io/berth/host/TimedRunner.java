@@ -81,7 +81,7 @@ final class TimedRunner implements ServiceRunner {
     Instant now = Instant.now();
     Instant first = options.schedule().firstRun(now.plus(options.initialDelay()));
     if (options.runOnStart() && first.isAfter(now)) {
-      launch(now, false);
+      launch(now, false, false);   // an extra run: the schedule's own first run is still armed below
     }
     arm(first);
     return Future.succeededFuture();
@@ -109,7 +109,7 @@ final class TimedRunner implements ServiceRunner {
         result.fail(new TriggerException(TriggerException.Reason.RUNNING, "timed service '" + service.name()
             + "' is running and allows " + options.maxConcurrentRuns() + " concurrent run(s)"));
       } else {
-        if (launch(Instant.now(), true)) {
+        if (launch(Instant.now(), true, false)) {
           result.complete();
         } else {
           result.fail(new TriggerException(TriggerException.Reason.NOT_RUNNING,
@@ -134,6 +134,9 @@ final class TimedRunner implements ServiceRunner {
   }
 
   private void arm(Instant due) {
+    if (timer != null) {
+      timer.cancel(false);   // one planned run at a time
+    }
     nextRunAt = due;
     long jitter = options.jitter().isZero() ? 0 : ThreadLocalRandom.current().nextLong(options.jitter().toNanos() + 1);
     long delay = Duration.between(Instant.now(), due).toNanos() + jitter;
@@ -162,7 +165,7 @@ final class TimedRunner implements ServiceRunner {
       }
       return;
     }
-    boolean launched = launch(due, false);
+    boolean launched = launch(due, false, true);
     if (overlap || !launched) {
       armNext(() -> options.schedule().nextRun(due, Instant.now()));
     } else {
@@ -170,8 +173,11 @@ final class TimedRunner implements ServiceRunner {
     }
   }
 
-  /** Starts a run; false (logged) when it could not be set up, e.g. because the registry is already closed. */
-  private boolean launch(Instant due, boolean triggered) {
+  /**
+   * Starts a run; false (logged) when it could not be set up, e.g. because the registry is already closed.
+   * {@code fromSchedule}: the run came from the schedule's timer, so (without overlap) its end plans the next one.
+   */
+  private boolean launch(Instant due, boolean triggered, boolean fromSchedule) {
     long number = runs + 1;
     Scope scope;
     try {
@@ -188,7 +194,7 @@ final class TimedRunner implements ServiceRunner {
     CancellationSource cancellation = CancellationSource.linkedTo(service.cancellation());
     long timeoutTimer = options.timeout() == null ? -1
         : vertx.setTimer(Math.max(1, options.timeout().toMillis()), id -> cancellation.cancel("timeout"));
-    Run run = new Run(service.name(), number, due, triggered, cancellation.token(), scope);
+    Run run = new Run(service.name(), number, due, triggered, cancellation.token(), scope, fromSchedule);
     execute(run).onComplete(ar -> {
       if (timeoutTimer >= 0) {
         vertx.cancelTimer(timeoutTimer);
@@ -254,7 +260,7 @@ final class TimedRunner implements ServiceRunner {
       return;
     }
     if (!overlap) {
-      if (!run.triggered()) {
+      if (run.fromSchedule()) {
         armNext(() -> options.schedule().nextRun(run.scheduledAt(), Instant.now()));
       } else if (deferredDue != null) {
         Instant due = deferredDue;
@@ -312,6 +318,6 @@ final class TimedRunner implements ServiceRunner {
   }
 
   private record Run(String service, long number, Instant scheduledAt, boolean triggered, CancellationToken token,
-                     Scope scope) implements RunContext {
+                     Scope scope, boolean fromSchedule) implements RunContext {
   }
 }

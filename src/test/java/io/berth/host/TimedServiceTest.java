@@ -283,6 +283,41 @@ class TimedServiceTest {
     assertThat(events.subList(0, 6)).containsExactly("use:1", "close:1", "use:2", "close:2", "use:3", "close:3");
   }
 
+  @Test
+  void runOnStartRunsAtOnceThenTheInitialDelayAnchorsTheGrid(Vertx vertx) {
+    List<RunContext> runs = new CopyOnWriteArrayList<>();
+    Instant before = Instant.now();
+    Host host = Host.builder().vertx(vertx)
+        .timed("warm", runs::add, o -> o.schedule(Schedule.every(Duration.ofMillis(100)))
+            .initialDelay(Duration.ofMillis(300)).runOnStart(true))
+        .build();
+
+    Await.result(host.start());
+    await().until(() -> runs.size() >= 3);
+    Await.result(host.stop());
+
+    assertThat(Duration.between(before, runs.get(0).scheduledAt())).isLessThan(Duration.ofMillis(200));
+    Duration firstScheduled = Duration.between(runs.get(0).scheduledAt(), runs.get(1).scheduledAt());
+    assertThat(firstScheduled).isBetween(Duration.ofMillis(290), Duration.ofMillis(400));
+    assertThat(Duration.between(runs.get(1).scheduledAt(), runs.get(2).scheduledAt())).isEqualTo(Duration.ofMillis(100));
+  }
+
+  @Test
+  void jitterDelaysEachRunByUpToItsAmountButKeepsTheGrid(Vertx vertx) {
+    List<Long> lateness = new CopyOnWriteArrayList<>();
+    Host host = Host.builder().vertx(vertx)
+        .timed("fleet", run -> lateness.add(Duration.between(run.scheduledAt(), Instant.now()).toMillis()),
+            o -> o.schedule(Schedule.every(Duration.ofMillis(60))).jitter(Duration.ofMillis(40)))
+        .build();
+
+    Await.result(host.start());
+    await().until(() -> lateness.size() >= 8);
+    Await.result(host.stop());
+
+    assertThat(lateness).allSatisfy(ms -> assertThat(ms).isLessThan(60));
+    assertThat(lateness.stream().mapToLong(Long::longValue).max().orElse(0)).isGreaterThan(5);
+  }
+
   record Resource(int id, List<String> events) implements AutoCloseable {
     @Override
     public void close() {
