@@ -79,7 +79,7 @@ class TimedServiceTest {
     assertThat(elapsedMs).isGreaterThanOrEqualTo(450);
     for (int k = 1; k < due.size(); k++) {
       long gap = Duration.between(due.get(k - 1), due.get(k)).toMillis();
-      assertThat(gap).isGreaterThanOrEqualTo(50).isLessThanOrEqualTo(70);
+      assertThat(gap).isGreaterThanOrEqualTo(50).isLessThanOrEqualTo(90);   // the next grid point after the run
       assertThat(gap % 10).isZero();      // still on the 10 ms grid
     }
     JsonObject details = Services.only(host, ServiceKind.TIMED).details();
@@ -314,7 +314,7 @@ class TimedServiceTest {
     await().until(() -> lateness.size() >= 8);
     Await.result(host.stop());
 
-    assertThat(lateness).allSatisfy(ms -> assertThat(ms).isLessThan(60));
+    assertThat(lateness).allSatisfy(ms -> assertThat(ms).isLessThan(100));   // jitter 40 ms plus scheduling
     assertThat(lateness.stream().mapToLong(Long::longValue).max().orElse(0)).isGreaterThan(5);
   }
 
