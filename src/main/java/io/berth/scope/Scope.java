@@ -3,11 +3,6 @@ package io.berth.scope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The services of one unit of work (a timed run, a work item, a fire-and-forget job). {@link #get} creates a scoped
@@ -23,14 +18,12 @@ public final class Scope implements Resolver, AutoCloseable {
 
   private final ServiceRegistry registry;
   private final String name;
-  private final Map<Class<?>, Object> instances = new ConcurrentHashMap<>();
-  private final List<Created> created = new ArrayList<>();
-  private final ReentrantLock lock = new ReentrantLock();
-  private volatile boolean closed;
+  private final Instances instances;
 
   Scope(ServiceRegistry registry, String name) {
     this.registry = registry;
     this.name = name;
+    this.instances = new Instances("scope '" + name + "' is closed");
   }
 
   /** The name given to {@link ServiceRegistry#createScope(String)}. */
@@ -45,7 +38,7 @@ public final class Scope implements Resolver, AutoCloseable {
    */
   @Override
   public <T> T get(Class<T> type) {
-    ensureOpen();
+    instances.ensureOpen();
     return registry.resolve(type, this, Chain.EMPTY);
   }
 
@@ -55,64 +48,22 @@ public final class Scope implements Resolver, AutoCloseable {
    */
   @Override
   public void close() {
-    List<Created> toClose;
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      toClose = List.copyOf(created);
-      created.clear();
-      instances.clear();
-    } finally {
-      lock.unlock();
-    }
-    Created.closeInReverse(toClose, (type, e) ->
+    Created.closeInReverse(instances.closeAll(), (type, e) ->
         log.warn("Scope '{}': failed to close scoped service '{}'", name, type.getName(), e));
   }
 
   @Override
   public String toString() {
-    return "Scope[" + name + (closed ? ", closed]" : "]");
+    return "Scope[" + name + (instances.closed() ? ", closed]" : "]");
   }
 
   <T> T scoped(Registration<T> registration, Chain chain) {
-    Class<T> type = registration.type();
-    ensureOpen();
-    Object existing = instances.get(type);
-    if (existing != null) {
-      return type.cast(existing);
-    }
-    lock.lock();
-    try {
-      ensureOpen();
-      existing = instances.get(type);
-      if (existing != null) {
-        return type.cast(existing);
+    return instances.get(registration, chain, inner -> new Resolver() {
+      @Override
+      public <D> D get(Class<D> dependency) {
+        instances.ensureOpen();   // a factory that kept its resolver must not use it after the scope closed
+        return registry.resolve(dependency, Scope.this, inner);
       }
-      chain.checkNoCycle(type);
-      Chain inner = chain.push(type);
-      T instance = registration.create(new Resolver() {
-        @Override
-        public <D> D get(Class<D> dependency) {
-          ensureOpen();
-          return registry.resolve(dependency, Scope.this, inner);
-        }
-      });
-      instances.put(type, instance);
-      if (instance instanceof AutoCloseable closeable) {
-        created.add(new Created(type, closeable));
-      }
-      return instance;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void ensureOpen() {
-    if (closed) {
-      throw new IllegalStateException("scope '" + name + "' is closed");
-    }
+    });
   }
 }

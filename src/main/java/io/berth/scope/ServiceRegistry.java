@@ -3,13 +3,9 @@ package io.berth.scope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -30,15 +26,11 @@ public final class ServiceRegistry implements Resolver, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceRegistry.class);
 
   private final Map<Class<?>, Registration<?>> registrations;
-  private final Map<Class<?>, Object> singletons = new ConcurrentHashMap<>();
-  /** Guards singleton creation (one lock for all, so two threads building A->B and B->A cannot deadlock). */
-  private final ReentrantLock creationLock = new ReentrantLock();
-  private final List<Created> createdSingletons = new ArrayList<>();
-  private volatile boolean closed;
+  private final Instances singletons = new Instances("service registry is closed");
 
   private ServiceRegistry(Builder builder) {
     this.registrations = Map.copyOf(builder.registrations);
-    this.singletons.putAll(builder.instances);
+    builder.instances.forEach(singletons::putReadyMade);
   }
 
   public static Builder builder() {
@@ -53,7 +45,7 @@ public final class ServiceRegistry implements Resolver, AutoCloseable {
 
   /** True when {@code type} is registered (as a singleton, a ready-made instance or a scoped service). */
   public boolean has(Class<?> type) {
-    return registrations.containsKey(type) || singletons.containsKey(type);
+    return registrations.containsKey(type);
   }
 
   /**
@@ -75,19 +67,7 @@ public final class ServiceRegistry implements Resolver, AutoCloseable {
    */
   @Override
   public void close() {
-    List<Created> toClose;
-    creationLock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      toClose = List.copyOf(createdSingletons);
-      createdSingletons.clear();
-    } finally {
-      creationLock.unlock();
-    }
-    Created.closeInReverse(toClose,
+    Created.closeInReverse(singletons.closeAll(),
         (type, e) -> log.warn("Failed to close singleton service '{}'", type.getName(), e));
   }
 
@@ -106,34 +86,12 @@ public final class ServiceRegistry implements Resolver, AutoCloseable {
   }
 
   private <T> T singleton(Registration<T> registration, Chain chain) {
-    Class<T> type = registration.type();
-    Object existing = singletons.get(type);
-    if (existing != null) {
-      return type.cast(existing);
-    }
-    creationLock.lock();
-    try {
-      ensureOpen();
-      existing = singletons.get(type);
-      if (existing != null) {
-        return type.cast(existing);
+    return singletons.get(registration, chain, inner -> new Resolver() {
+      @Override
+      public <D> D get(Class<D> dependency) {
+        return resolve(dependency, null, inner);
       }
-      chain.checkNoCycle(type);
-      Chain inner = chain.push(type);
-      T instance = registration.create(new Resolver() {
-        @Override
-        public <D> D get(Class<D> dependency) {
-          return resolve(dependency, null, inner);
-        }
-      });
-      singletons.put(type, instance);
-      if (instance instanceof AutoCloseable closeable) {
-        createdSingletons.add(new Created(type, closeable));
-      }
-      return instance;
-    } finally {
-      creationLock.unlock();
-    }
+    });
   }
 
   @SuppressWarnings("unchecked")
@@ -159,9 +117,7 @@ public final class ServiceRegistry implements Resolver, AutoCloseable {
   }
 
   private void ensureOpen() {
-    if (closed) {
-      throw new IllegalStateException("service registry is closed");
-    }
+    singletons.ensureOpen();
   }
 
   /** Collects registrations; each type may be registered once. */
