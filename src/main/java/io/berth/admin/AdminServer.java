@@ -1,7 +1,6 @@
 package io.berth.admin;
 
 import io.berth.host.Host;
-import io.berth.work.WorkQueues;
 import io.berth.host.HttpEndpoint;
 import io.berth.host.ServiceInfo;
 import io.berth.host.ServiceState;
@@ -44,12 +43,6 @@ public final class AdminServer implements HostedService, HttpEndpoint {
 
   /** The admin API's base path. */
   public static final String API = "/api/v1";
-
-  /**
-   * Event bus address on which work queues publish item status changes as JSON
-   * ({@code {"queue", "id", "type", "status", ...}}); {@code /api/v1/events} relays them as {@code item} events.
-   */
-  public static final String ITEMS_ADDRESS = WorkQueues.ITEMS_ADDRESS;
 
   private static final CharSequence NOSNIFF_NAME = HttpHeaders.createOptimized("x-content-type-options");
   private static final CharSequence NOSNIFF_VALUE = HttpHeaders.createOptimized("nosniff");

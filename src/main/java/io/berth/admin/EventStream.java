@@ -1,5 +1,6 @@
 package io.berth.admin;
 
+import io.berth.work.WorkQueues;
 import io.berth.host.ApplicationLifetime;
 import io.berth.host.Host;
 import io.vertx.core.Vertx;
@@ -37,7 +38,7 @@ final class EventStream {
   static final Map<String, String> ADDRESSES = Map.of(
       ApplicationLifetime.ADDRESS, "lifetime",
       Host.SERVICES_ADDRESS, "service",
-      AdminServer.ITEMS_ADDRESS, "item");
+      WorkQueues.ITEMS_ADDRESS, "item");
 
   private final Vertx vertx;
   private final int bufferSize;

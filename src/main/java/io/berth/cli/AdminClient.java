@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,6 +61,27 @@ final class AdminClient {
   }
 
   /** Resolves the URL and token; fails with a {@link ConfigException} for an unreadable or invalid config. */
+  /** What a client subcommand does with a connected client; returns its exit code. */
+  @FunctionalInterface
+  interface Call {
+    int run() throws ConfigException, Failure;
+  }
+
+  /** Runs a client subcommand, turning a bad config into exit code 2 and a refused request into 1, on stderr. */
+  static int exitCode(PrintWriter err, Call call) {
+    try {
+      return call.run();
+    } catch (ConfigException e) {
+      err.println("berth: configuration error: " + e.getMessage());
+      return BerthCommand.CONFIG_ERROR;
+    } catch (Failure e) {
+      err.println("berth: " + e.getMessage());
+      return BerthCommand.FAILED;
+    } finally {
+      err.flush();
+    }
+  }
+
   static AdminClient from(Options o) {
     ConfigReader http = config(o.conf).section("http");
     String host = http.string("host", "127.0.0.1");

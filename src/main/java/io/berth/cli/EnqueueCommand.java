@@ -1,6 +1,5 @@
 package io.berth.cli;
 
-import io.berth.config.ConfigException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -38,7 +37,7 @@ final class EnqueueCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try {
+    return AdminClient.exitCode(err, () -> {
       JsonObject body;
       try {
         body = new JsonObject().put("type", type).put("payload", new JsonObject(payload));
@@ -53,14 +52,6 @@ final class EnqueueCommand implements Callable<Integer> {
           + " (" + answer.getString("status", "queued") + ")");
       out.flush();
       return BerthCommand.OK;
-    } catch (ConfigException e) {
-      err.println("berth: configuration error: " + e.getMessage());
-      return BerthCommand.CONFIG_ERROR;
-    } catch (AdminClient.Failure e) {
-      err.println("berth: " + e.getMessage());
-      return BerthCommand.FAILED;
-    } finally {
-      err.flush();
-    }
+    });
   }
 }

@@ -1,6 +1,5 @@
 package io.berth.cli;
 
-import io.berth.config.ConfigException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -30,7 +29,7 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try {
+    return AdminClient.exitCode(err, () -> {
       AdminClient admin = AdminClient.from(client);
       JsonObject body = admin.get("/api/v1/services").body();
       if (json) {
@@ -40,15 +39,7 @@ final class StatusCommand implements Callable<Integer> {
       }
       out.flush();
       return BerthCommand.OK;
-    } catch (ConfigException e) {
-      err.println("berth: configuration error: " + e.getMessage());
-      return BerthCommand.CONFIG_ERROR;
-    } catch (AdminClient.Failure e) {
-      err.println("berth: " + e.getMessage());
-      return BerthCommand.FAILED;
-    } finally {
-      err.flush();
-    }
+    });
   }
 
   private static void print(PrintWriter out, String base, JsonArray services) {

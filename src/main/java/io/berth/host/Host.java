@@ -267,7 +267,7 @@ public final class Host {
       Throwable cause = ar.cause();
       String why;
       if (Timeouts.isTimeout(cause)) {
-        runner.interruptStart();
+        runner.interrupt();
         // The deployment may still complete later: undeploy it then, so nothing keeps running unseen.
         deploy.onSuccess(vertx::undeploy);
         why = "did not start within " + timeout.toMillis() + "ms (startTimeout). A start must finish its setup and"
@@ -414,7 +414,7 @@ public final class Host {
         .timeout(safety, TimeUnit.MILLISECONDS)
         .onFailure(e -> {
           if (Timeouts.isTimeout(e)) {
-            s.runner.interruptStart();
+            s.runner.interrupt();
           }
         })
         .transform(ar -> {

@@ -40,7 +40,7 @@ final class HostedRunner implements ServiceRunner {
   }
 
   @Override
-  public void interruptStart() {
+  public void interrupt() {
     Thread t = blockedIn;
     if (t != null) {
       t.interrupt();

@@ -23,7 +23,7 @@ interface ServiceRunner {
     return new JsonObject();
   }
 
-  /** Interrupts a start that is still blocking its thread, after the start timed out. */
-  default void interruptStart() {
+  /** Interrupts a start or stop that is still blocking its thread after its time ran out. */
+  default void interrupt() {
   }
 }

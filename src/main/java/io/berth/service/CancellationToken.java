@@ -145,9 +145,4 @@ public final class CancellationToken {
     @Override
     void close();
   }
-
-  /** Waits for cancellation, for code that needs a plain blocking wait with a bound. */
-  public boolean awaitCancellation(long timeout, TimeUnit unit) {
-    return !sleep(Duration.ofNanos(unit.toNanos(timeout)));
-  }
 }
