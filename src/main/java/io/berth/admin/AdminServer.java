@@ -1,9 +1,9 @@
 package io.berth.admin;
 
-import io.berth.host.Host;
-import io.berth.host.HttpEndpoint;
-import io.berth.host.ServiceInfo;
-import io.berth.host.ServiceState;
+import io.berth.core.Host;
+import io.berth.core.HttpEndpoint;
+import io.berth.core.ServiceInfo;
+import io.berth.core.ServiceState;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.netty.handler.codec.TooLongFrameException;

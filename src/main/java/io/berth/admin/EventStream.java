@@ -1,8 +1,8 @@
 package io.berth.admin;
 
 import io.berth.work.WorkQueues;
-import io.berth.host.ApplicationLifetime;
-import io.berth.host.Host;
+import io.berth.service.ApplicationLifetime;
+import io.berth.core.Host;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;

@@ -1,7 +1,7 @@
 package io.berth.admin;
 
-import io.berth.host.Host;
-import io.berth.host.HostState;
+import io.berth.core.Host;
+import io.berth.service.HostState;
 import io.berth.work.ItemStatus;
 import io.berth.work.WorkException;
 import io.berth.work.WorkQueue;

@@ -1,7 +1,7 @@
 package io.berth.admin;
 
-import io.berth.host.Host;
-import io.berth.host.TriggerException;
+import io.berth.core.Host;
+import io.berth.core.TriggerException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;

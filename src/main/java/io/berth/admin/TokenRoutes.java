@@ -1,6 +1,6 @@
 package io.berth.admin;
 
-import io.berth.host.Host;
+import io.berth.core.Host;
 import io.berth.token.TokenException;
 import io.berth.token.TokenInfo;
 import io.berth.token.Tokens;

@@ -1,6 +1,6 @@
 package io.berth.service;
 
-import io.berth.host.ApplicationLifetime;
+import io.berth.service.ApplicationLifetime;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 

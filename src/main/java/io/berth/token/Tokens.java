@@ -1,7 +1,7 @@
 package io.berth.token;
 
 import io.berth.config.ConfigReader;
-import io.berth.host.Host;
+import io.berth.core.Host;
 import io.vertx.core.Future;
 
 import java.time.Duration;

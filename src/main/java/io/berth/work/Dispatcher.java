@@ -1,7 +1,8 @@
 package io.berth.work;
 
-import io.berth.host.Host;
-import io.berth.host.StopTimeoutException;
+import io.berth.core.internal.StopTimeoutException;
+import io.berth.core.internal.Threads;
+import io.berth.core.Host;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
@@ -10,7 +11,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
-import io.berth.host.Threads;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.internal.VertxInternal;

@@ -1,7 +1,7 @@
 package io.berth.work;
 
-import io.berth.host.Host;
-import io.berth.host.StopTimeoutException;
+import io.berth.core.internal.StopTimeoutException;
+import io.berth.core.Host;
 import io.berth.service.CancellationSource;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;

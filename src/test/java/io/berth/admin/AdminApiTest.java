@@ -1,8 +1,8 @@
 package io.berth.admin;
 
 import io.berth.admin.Api.Resp;
-import io.berth.host.Host;
-import io.berth.host.HostState;
+import io.berth.core.Host;
+import io.berth.service.HostState;
 import io.berth.service.BackgroundService;
 import io.berth.service.CancellationToken;
 import io.berth.service.ExceptionPolicy;

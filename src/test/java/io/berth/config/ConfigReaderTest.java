@@ -1,6 +1,6 @@
 package io.berth.config;
 
-import io.berth.host.HostOptions;
+import io.berth.core.HostOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

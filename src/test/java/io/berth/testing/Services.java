@@ -1,8 +1,8 @@
 package io.berth.testing;
 
-import io.berth.host.Host;
-import io.berth.host.ServiceInfo;
-import io.berth.host.ServiceKind;
+import io.berth.core.Host;
+import io.berth.core.ServiceInfo;
+import io.berth.core.ServiceKind;
 
 /** Finds services of a host in tests, whatever the host's own services (fire, queues) around them. */
 public final class Services {

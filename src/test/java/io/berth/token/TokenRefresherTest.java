@@ -1,7 +1,7 @@
 package io.berth.token;
 
 import io.berth.config.ConfigReader;
-import io.berth.host.Host;
+import io.berth.core.Host;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;

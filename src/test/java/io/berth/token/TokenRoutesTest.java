@@ -1,7 +1,7 @@
 package io.berth.token;
 
 import io.berth.admin.HttpOptions;
-import io.berth.host.Host;
+import io.berth.core.Host;
 import io.berth.scope.ServiceRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,7 @@
 package io.berth.token;
 
 import io.berth.testing.LogCapture;
-import io.berth.host.Host;
+import io.berth.core.Host;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;

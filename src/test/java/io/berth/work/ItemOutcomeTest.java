@@ -1,7 +1,8 @@
 package io.berth.work;
 
+import io.berth.core.internal.Failures;
 import io.berth.demo.DemoHandlers;
-import io.berth.host.Host;
+import io.berth.core.Host;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

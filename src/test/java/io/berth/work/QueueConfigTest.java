@@ -2,9 +2,9 @@ package io.berth.work;
 
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
-import io.berth.host.Host;
-import io.berth.host.ServiceInfo;
-import io.berth.host.ServiceKind;
+import io.berth.core.Host;
+import io.berth.core.ServiceInfo;
+import io.berth.core.ServiceKind;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;

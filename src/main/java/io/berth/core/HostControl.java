@@ -1,0 +1,11 @@
+package io.berth.core;
+
+/** What a running service may ask of its host. */
+interface HostControl {
+
+  /** Records and publishes a state change of {@code service}. */
+  void serviceState(ManagedService service, ServiceState state, String error);
+
+  /** Marks the host failed (exit code 1) because of {@code service} and stops it gracefully. */
+  void failAndStop(String service);
+}

@@ -1,0 +1,121 @@
+package io.berth.core;
+
+import io.berth.service.HostState;
+import io.berth.service.ApplicationLifetime;
+import io.berth.service.CancellationToken;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** The host's lifetime: its state, the three futures, and the events on {@value ApplicationLifetime#ADDRESS}. */
+final class HostLifetime implements ApplicationLifetime {
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final Runnable stopRequest;
+  private final Promise<Void> started = Promise.promise();
+  private final Promise<Void> stopping = Promise.promise();
+  private final Promise<Void> stopped = Promise.promise();
+  private volatile HostState state = HostState.CREATED;
+  private volatile SocketAddress httpAddress;
+
+  HostLifetime(Vertx vertx, String nodeId, Runnable stopRequest) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.stopRequest = stopRequest;
+  }
+
+  @Override
+  public Future<Void> started() {
+    return started.future();
+  }
+
+  @Override
+  public Future<Void> stopping() {
+    return stopping.future();
+  }
+
+  @Override
+  public Future<Void> stopped() {
+    return stopped.future();
+  }
+
+  @Override
+  public void stopApplication() {
+    stopRequest.run();
+  }
+
+  @Override
+  public boolean isReady() {
+    return state == HostState.STARTED;
+  }
+
+  @Override
+  public HostState state() {
+    return state;
+  }
+
+  @Override
+  public Future<Boolean> awaitStarted(CancellationToken token) {
+    Promise<Boolean> result = Promise.promise();
+    started.future().onComplete(ar -> result.tryComplete(ar.succeeded()));
+    stopping.future().onComplete(ar -> result.tryComplete(false));
+    token.future().onComplete(ar -> result.tryComplete(false));
+    return result.future();
+  }
+
+  @Override
+  public Optional<SocketAddress> httpAddress() {
+    return Optional.ofNullable(httpAddress);
+  }
+
+  @Override
+  public String nodeId() {
+    return nodeId;
+  }
+
+  void httpListening(SocketAddress address) {
+    this.httpAddress = address;
+  }
+
+  void starting() {
+    state = HostState.STARTING;
+  }
+
+  void markStarted() {
+    state = HostState.STARTED;
+    JsonObject event = event("started");
+    if (httpAddress != null) {
+      event.put("http", "http://" + httpAddress.host() + ":" + httpAddress.port());
+    }
+    vertx.eventBus().publish(ADDRESS, event);
+    started.tryComplete();
+  }
+
+  void markStopping() {
+    state = HostState.STOPPING;
+    vertx.eventBus().publish(ADDRESS, event("stopping"));
+    started.tryFail("the host stopped before it started");
+    stopping.tryComplete();
+  }
+
+  /** Publishes {@code stopped}; the future completes later, once Vert.x itself is closed. */
+  void publishStopped() {
+    state = HostState.STOPPED;
+    vertx.eventBus().publish(ADDRESS, event("stopped"));
+  }
+
+  void completeStopped() {
+    state = HostState.STOPPED;
+    stopped.tryComplete();
+  }
+
+  private JsonObject event(String name) {
+    return new JsonObject().put("event", name).put("node", nodeId).put("at", Instant.now().toString());
+  }
+}

@@ -1,0 +1,49 @@
+package io.berth.core;
+
+import io.berth.config.ConfigReader;
+import io.berth.scope.ServiceRegistry;
+import io.berth.service.HostedService;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+
+import java.util.function.Supplier;
+
+/** What a {@link HostModule} may do while the host is built. */
+public interface ModuleContext {
+
+  /** Where a module's service runs in the start order. */
+  enum Placement {
+    /** Before the application's services, stopped after them (work queues: producers stop before they drain). */
+    FIRST,
+    /** Among the application's services, in registration order. */
+    IN_ORDER
+  }
+
+  /** The whole configuration (an empty one for a host built without config); read only the module's own keys. */
+  ConfigReader config();
+
+  HostOptions options();
+
+  Vertx vertx();
+
+  /** The host's registry of singletons and scopes. */
+  ServiceRegistry registry();
+
+  /** Adds a hosted service of {@code kind} at {@code placement}; names are unique across the host. */
+  void service(String name, ServiceKind kind, Placement placement, HostedService service);
+
+  /**
+   * Adds the edge service (the HTTP server): started after every other service is running, stopped first; its
+   * bound address reaches the lifetime once it has started. A host has at most one.
+   */
+  void edge(String name, HostedService service, Supplier<SocketAddress> boundAddress);
+
+  /** Offers {@code feature} to services ({@code ServiceContext.feature}) and other modules ({@link HostView}). */
+  <T> void provide(Class<T> type, T feature);
+
+  /** Receives every host event (service states, timed runs, items). */
+  void listen(HostListener listener);
+
+  /** The host, read-only; usable once {@code build()} returned (modules keep it for their start). */
+  HostView host();
+}

@@ -1,0 +1,55 @@
+package io.berth.core;
+
+import io.berth.service.ExceptionPolicy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Per-service settings; anything left unset falls back to the host's {@link HostOptions}.
+ * The same keys can be set in config under {@code services.<name>}: {@code enabled}, {@code startTimeout},
+ * {@code exceptionPolicy}.
+ */
+public final class ServiceOptions {
+
+  private String name;
+  private Duration startTimeout;
+  private ExceptionPolicy exceptionPolicy;
+  private RestartPolicy restartPolicy;
+
+  public ServiceOptions name(String name) {
+    this.name = Objects.requireNonNull(name, "name");
+    return this;
+  }
+
+  public ServiceOptions startTimeout(Duration startTimeout) {
+    this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
+    return this;
+  }
+
+  public ServiceOptions exceptionPolicy(ExceptionPolicy exceptionPolicy) {
+    this.exceptionPolicy = Objects.requireNonNull(exceptionPolicy, "exceptionPolicy");
+    return this;
+  }
+
+  public ServiceOptions restartPolicy(RestartPolicy restartPolicy) {
+    this.restartPolicy = Objects.requireNonNull(restartPolicy, "restartPolicy");
+    return this;
+  }
+
+  String name() {
+    return name;
+  }
+
+  Duration startTimeout() {
+    return startTimeout;
+  }
+
+  ExceptionPolicy exceptionPolicy() {
+    return exceptionPolicy;
+  }
+
+  RestartPolicy restartPolicy() {
+    return restartPolicy;
+  }
+}

@@ -1,0 +1,78 @@
+package io.berth.core;
+
+import io.berth.service.HostState;
+import io.berth.service.HostedService;
+import io.berth.testing.Await;
+import io.berth.testing.LogCapture;
+import io.berth.testing.Recorder;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class StartFailureTest {
+
+  @Test
+  void failedStartStopsTheStartedServicesInReverseAndNamesTheFailure(Vertx vertx) {
+    Recorder rec = new Recorder();
+    HostedService broken = ctx -> Future.failedFuture(new IllegalStateException("database unreachable"));
+    Host host = Host.builder().vertx(vertx)
+        .service("a", rec.hosted("a"))
+        .service("b", rec.hosted("b"))
+        .service("db", broken)
+        .service("never", rec.hosted("never"))
+        .build();
+
+    try (LogCapture log = LogCapture.start()) {
+      Throwable failure = Await.failure(host.run());
+
+      assertThat(failure).isInstanceOf(HostStartException.class)
+          .hasMessageContaining("'db'").hasMessageContaining("database unreachable");
+      assertThat(((HostStartException) failure).service()).isEqualTo("db");
+      assertThat(rec.events()).containsExactly("start:a", "start:b", "stop:b", "stop:a");
+      assertThat(host.exitCode()).isEqualTo(1);
+      assertThat(host.lifetime().state()).isEqualTo(HostState.STOPPED);
+      assertThat(host.services()).filteredOn(s -> s.name().equals("db"))
+          .singleElement().satisfies(s -> assertThat(s.state()).isEqualTo(ServiceState.FAILED));
+      assertThat(log.text()).contains("Host failed to start: Service 'db' failed to start: database unreachable");
+    }
+  }
+
+  @Test
+  void startTimeoutStopsTheOthersAndPointsToBackgroundServices(Vertx vertx) {
+    Recorder rec = new Recorder();
+    HostedService hangs = ctx -> Promise.<Void>promise().future();
+    Host host = Host.builder().vertx(vertx)
+        .service("a", rec.hosted("a"))
+        .service(hangs, o -> o.name("slow").startTimeout(Duration.ofMillis(300)))
+        .build();
+
+    long t0 = System.nanoTime();
+    Throwable failure = Await.failure(host.run());
+
+    assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000);
+    assertThat(failure).hasMessageContaining("'slow' did not start within 300ms")
+        .hasMessageContaining("BackgroundService");
+    assertThat(rec.events()).containsExactly("start:a", "stop:a");
+    assertThat(host.exitCode()).isEqualTo(1);
+  }
+
+  @Test
+  void awaitStartedIsFalseWhenTheHostStopsFirst(Vertx vertx) {
+    HostedService broken = ctx -> Future.failedFuture(new IllegalStateException("no"));
+    Host host = Host.builder().vertx(vertx).service("broken", broken).build();
+    Future<Boolean> started = host.lifetime().awaitStarted(io.berth.service.CancellationToken.NONE);
+
+    Await.failure(host.start());
+
+    assertThat(Await.result(started)).isFalse();
+    assertThat(Await.failure(host.lifetime().started())).hasMessageContaining("stopped before it started");
+  }
+}
