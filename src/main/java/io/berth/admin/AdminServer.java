@@ -1,7 +1,7 @@
 package io.berth.admin;
 
-import io.berth.core.Host;
-import io.berth.core.HttpEndpoint;
+import io.berth.core.HostView;
+import io.berth.work.WorkQueues;
 import io.berth.core.ServiceInfo;
 import io.berth.core.ServiceState;
 import io.berth.service.HostedService;
@@ -31,6 +31,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -39,7 +40,7 @@ import java.util.function.Supplier;
  * {@code {"error", "message"}}. The host starts it after every other service and stops it first, so no request ever
  * sees a half-started host. The contract is {@code GET /api/v1/openapi.json}.
  */
-public final class AdminServer implements HostedService, HttpEndpoint {
+final class AdminServer implements HostedService {
 
   /** The admin API's base path. */
   public static final String API = "/api/v1";
@@ -52,15 +53,17 @@ public final class AdminServer implements HostedService, HttpEndpoint {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
 
   private final HttpOptions options;
-  private final Supplier<Host> host;
+  private final HostView host;
   private HttpServer server;
   private EventStream events;
   private volatile SocketAddress bound;
 
-  /** {@code host} is asked for lazily, as the server is built before the host it serves. */
-  public AdminServer(HttpOptions options, Supplier<Host> host) {
+  private final List<Consumer<Router>> userRoutes;
+
+  AdminServer(HttpOptions options, HostView host, List<Consumer<Router>> userRoutes) {
     this.options = options;
     this.host = host;
+    this.userRoutes = userRoutes;
   }
 
   @Override
@@ -95,11 +98,13 @@ public final class AdminServer implements HostedService, HttpEndpoint {
     router.route(API + "/*").handler(new AdminAuth(setup.token()));
     router.get(API + "/openapi.json").handler(rc -> rc.response()
         .putHeader("content-type", "application/json").end(setup.openApi()));
-    events = new EventStream(vertx, options.eventBuffer(), this::lifetimeSnapshot, () -> host.get().work().watchItems());
+    events = new EventStream(vertx, options.eventBuffer(), this::lifetimeSnapshot, () -> host.feature(WorkQueues.class).orElseThrow().watchItems());
     router.get(API + "/events").handler(events::handle);
     for (RouteGroup group : groups()) {
       group.mount(router);
     }
+    // The application's own routes, on the same server and port, after Berth's (which they cannot shadow).
+    userRoutes.forEach(r -> r.accept(router));
     Errors.install(router);
     return router;
   }
@@ -128,13 +133,13 @@ public final class AdminServer implements HostedService, HttpEndpoint {
     });
   }
 
-  @Override
-  public SocketAddress boundAddress() {
+  /** The bound address, once the server listens. */
+  SocketAddress boundAddress() {
     return bound;
   }
 
   private void ready(RoutingContext rc) {
-    Host h = host.get();
+    HostView h = host;
     JsonArray failed = new JsonArray();
     for (ServiceInfo s : h.services()) {
       if (s.state() == ServiceState.FAILED) {
@@ -149,7 +154,7 @@ public final class AdminServer implements HostedService, HttpEndpoint {
   }
 
   private JsonObject lifetimeSnapshot() {
-    Host h = host.get();
+    HostView h = host;
     return new JsonObject().put("event", h.lifetime().state().label()).put("node", h.lifetime().nodeId())
         .put("at", Instant.now().toString()).put("snapshot", true);
   }

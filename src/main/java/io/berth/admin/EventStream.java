@@ -2,7 +2,7 @@ package io.berth.admin;
 
 import io.berth.work.WorkQueues;
 import io.berth.service.ApplicationLifetime;
-import io.berth.core.Host;
+import io.berth.core.HostCore;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
@@ -37,7 +37,7 @@ final class EventStream {
   /** Event bus address → SSE event name. */
   static final Map<String, String> ADDRESSES = Map.of(
       ApplicationLifetime.ADDRESS, "lifetime",
-      Host.SERVICES_ADDRESS, "service",
+      HostCore.SERVICES_ADDRESS, "service",
       WorkQueues.ITEMS_ADDRESS, "item");
 
   private final Vertx vertx;

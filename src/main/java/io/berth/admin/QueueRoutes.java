@@ -1,6 +1,6 @@
 package io.berth.admin;
 
-import io.berth.core.Host;
+import io.berth.core.HostView;
 import io.berth.service.HostState;
 import io.berth.work.ItemStatus;
 import io.berth.work.WorkException;
@@ -20,10 +20,10 @@ import java.util.function.Supplier;
  */
 final class QueueRoutes implements RouteGroup {
 
-  private final Supplier<Host> host;
+  private final HostView host;
   private final JsonBody body;
 
-  QueueRoutes(Supplier<Host> host, JsonBody body) {
+  QueueRoutes(HostView host, JsonBody body) {
     this.host = host;
     this.body = body;
   }
@@ -36,7 +36,7 @@ final class QueueRoutes implements RouteGroup {
   }
 
   private void list(RoutingContext rc) {
-    WorkQueues work = host.get().work();
+    WorkQueues work = host.feature(WorkQueues.class).orElseThrow();
     JsonArray queues = new JsonArray();
     for (String name : work.names()) {
       WorkQueue q = work.queue(name);
@@ -49,7 +49,7 @@ final class QueueRoutes implements RouteGroup {
 
   private void enqueue(RoutingContext rc) {
     WorkQueue queue = queue(rc);
-    if (host.get().lifetime().state() == HostState.STOPPING) {
+    if (host.lifetime().state() == HostState.STOPPING) {
       throw new ApiException(503, WorkException.STOPPING, "The host is stopping and accepts no new work.");
     }
     JsonObject json = JsonBody.object(rc);
@@ -94,10 +94,10 @@ final class QueueRoutes implements RouteGroup {
   private WorkQueue queue(RoutingContext rc) {
     String name = rc.pathParam("queue");
     try {
-      return host.get().work().queue(name);
+      return host.feature(WorkQueues.class).orElseThrow().queue(name);
     } catch (WorkException e) {
       throw new ApiException(404, WorkException.UNKNOWN_QUEUE, "No queue is named '" + AdminServer.abbreviate(name)
-          + "'; the queues are: " + String.join(", ", host.get().work().names()) + ".");
+          + "'; the queues are: " + String.join(", ", host.feature(WorkQueues.class).orElseThrow().names()) + ".");
     }
   }
 

@@ -1,6 +1,6 @@
 package io.berth.admin;
 
-import io.berth.core.Host;
+import io.berth.core.HostView;
 import io.berth.core.TriggerException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -12,9 +12,9 @@ import java.util.function.Supplier;
 /** {@code GET /api/v1/services} and {@code POST /api/v1/services/{name}/trigger}. */
 final class ServiceRoutes implements RouteGroup {
 
-  private final Supplier<Host> host;
+  private final HostView host;
 
-  ServiceRoutes(Supplier<Host> host) {
+  ServiceRoutes(HostView host) {
     this.host = host;
   }
 
@@ -26,13 +26,13 @@ final class ServiceRoutes implements RouteGroup {
 
   private void list(RoutingContext rc) {
     JsonArray services = new JsonArray();
-    host.get().services().forEach(s -> services.add(s.toJson()));
+    host.services().forEach(s -> services.add(s.toJson()));
     AdminServer.json(rc, 200, new JsonObject().put("services", services));
   }
 
   private void trigger(RoutingContext rc) {
     String name = rc.pathParam("name");
-    AdminServer.onRequestContext(rc, host.get().trigger(name), ar -> {
+    AdminServer.onRequestContext(rc, host.trigger(name), ar -> {
       if (ar.succeeded()) {
         AdminServer.json(rc, 202, new JsonObject().put("service", name).put("triggered", true));
       } else if (ar.cause() instanceof TriggerException e) {

@@ -1,6 +1,6 @@
 package io.berth.admin;
 
-import io.berth.core.Host;
+import io.berth.core.HostView;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -14,9 +14,9 @@ final class ShutdownRoute implements RouteGroup {
 
   private static final Logger log = LoggerFactory.getLogger(ShutdownRoute.class);
 
-  private final Supplier<Host> host;
+  private final HostView host;
 
-  ShutdownRoute(Supplier<Host> host) {
+  ShutdownRoute(HostView host) {
     this.host = host;
   }
 
@@ -26,7 +26,7 @@ final class ShutdownRoute implements RouteGroup {
   }
 
   private void shutdown(RoutingContext rc) {
-    Host h = host.get();
+    HostView h = host;
     log.info("Shutdown requested through the admin API by {}", rc.request().remoteAddress());
     // Stop only once the answer is out: the HTTP server is the first thing the stop closes.
     rc.response().setStatusCode(202).putHeader("content-type", "application/json")

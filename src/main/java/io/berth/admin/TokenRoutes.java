@@ -1,6 +1,6 @@
 package io.berth.admin;
 
-import io.berth.core.Host;
+import io.berth.core.HostView;
 import io.berth.token.TokenException;
 import io.berth.token.TokenInfo;
 import io.berth.token.Tokens;
@@ -18,9 +18,9 @@ import java.util.function.Supplier;
  */
 final class TokenRoutes implements RouteGroup {
 
-  private final Supplier<Host> host;
+  private final HostView host;
 
-  TokenRoutes(Supplier<Host> host) {
+  TokenRoutes(HostView host) {
     this.host = host;
   }
 
@@ -31,8 +31,8 @@ final class TokenRoutes implements RouteGroup {
   }
 
   private Tokens tokens() {
-    Host h = host.get();
-    return h.registry().has(Tokens.class) ? h.registry().get(Tokens.class) : null;
+    HostView h = host;
+    return h.feature(Tokens.class).orElseGet(() -> h.registry().has(Tokens.class) ? h.registry().get(Tokens.class) : null);
   }
 
   private void list(RoutingContext rc) {

@@ -4,7 +4,7 @@ import io.berth.admin.HttpOptions;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigLoader;
 import io.berth.config.ConfigReader;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.core.HostStartException;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -91,8 +91,7 @@ public final class BerthCommand implements Callable<Integer> {
       vertx.close();
       return CONFIG_ERROR;
     }
-    Signals.onTermination(() -> host.lifetime().stopApplication());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopFromHook(host), "berth-shutdown-hook"));
+    host.core().handleSignals();
     try {
       join(host.start().toCompletionStage().toCompletableFuture());
       banner(host, http);
@@ -116,20 +115,6 @@ public final class BerthCommand implements Callable<Integer> {
     log.info("\n  Berth {} started (node {})\n  config:   {}\n  services: {}\n  health:   {}\n  admin:    {}"
             + "\n  stop:     Ctrl+C, SIGTERM or POST /api/v1/shutdown",
         Version.current(), host.lifetime().nodeId(), conf.toAbsolutePath().normalize(), services, health, admin);
-  }
-
-  /** A JVM shutdown that did not come through our signal handlers (System.exit elsewhere): stop within the timeout. */
-  private static void stopFromHook(Host host) {
-    if (host.lifetime().stopped().isComplete()) {
-      return;
-    }
-    host.lifetime().stopApplication();
-    try {
-      host.lifetime().stopped().toCompletionStage().toCompletableFuture()
-          .get(host.options().shutdownTimeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      System.err.println("berth: shutdown did not complete in time");
-    }
   }
 
   private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {

@@ -7,7 +7,7 @@ import io.berth.config.Durations;
 import io.berth.demo.DemoHandlers;
 import io.berth.demo.Heartbeat;
 import io.berth.demo.Ticker;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.core.HostOptions;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.Schedule;
@@ -42,7 +42,7 @@ final class DefaultApp {
         .options(options)
         .config(config)
         .registry(ServiceRegistry.builder().singletonInstance(Tokens.class, tokens).build());
-    tokens.registerWith(builder)
+    builder.module(tokens)
         .background("heartbeat", new Heartbeat(beat))
         .timed("ticker", Schedule.every(Duration.ofSeconds(10)), new Ticker())
         .queue(new QueueOptions("default"))

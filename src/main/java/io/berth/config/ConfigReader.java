@@ -26,6 +26,9 @@ import java.util.stream.Collectors;
  */
 public final class ConfigReader {
 
+  /** The application's own top-level section: read it with {@code section("app")}; Berth never refuses its keys. */
+  public static final String APP = "app";
+
   private final JsonObject json;
   private final String path;
   private final Shared shared;
@@ -218,6 +221,17 @@ public final class ConfigReader {
     return choice(name, def, allowed);
   }
 
+  /**
+   * Declares keys that the caller reads later (a service's own keys, read when it starts), so that
+   * {@link #rejectUnknownKeys()} accepts them now.
+   */
+  public ConfigReader declare(String... names) {
+    for (String name : names) {
+      declare(name);
+    }
+    return this;
+  }
+
   /** The raw object at {@code name}, taken whole: nothing inside it is reported as unknown. */
   public JsonObject rawObject(String name) {
     declare(name);
@@ -231,9 +245,14 @@ public final class ConfigReader {
 
   /**
    * Fails with the first key that the file sets and nobody declared, listing what is allowed at its level.
-   * Call it once every part of the host has read its options.
+   * Call it once every part of the host has read its options. The top-level section {@value #APP} belongs to the
+   * application, which reads and checks it itself: nothing in it is unknown to Berth.
    */
   public void rejectUnknownKeys() {
+    if (path.isEmpty()) {
+      declare(APP);
+      shared.opaque.add(APP);
+    }
     walk(json, path);
   }
 

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -80,7 +81,12 @@ final class BackgroundRunner implements ServiceRunner {
         MDC.remove("service");
       }
       Throwable f = failure;
-      context.runOnContext(v -> executeEnded(f));
+      try {
+        context.runOnContext(v -> executeEnded(f));
+      } catch (RejectedExecutionException e) {
+        // Vert.x closed while this loop still ran (it was cut short and named in the stop log): end quietly.
+        log.debug("Service '{}': execute returned after the host had stopped", name);
+      }
     });
   }
 
@@ -89,7 +95,12 @@ final class BackgroundRunner implements ServiceRunner {
     boolean cancelled = cancellation.token().isCancellationRequested();
     if (stopping || cancelled) {
       if (failure != null && !(failure instanceof CancellationException) && !(failure instanceof InterruptedException)) {
-        log.warn("Service '{}' threw while stopping: {}", managed.name(), failure.toString());
+        // It failed, whatever the token said: recorded as failed (not stopped), and the stop fails with it.
+        String message = Failures.describe(failure);
+        log.error("Service '{}' threw after its token was cancelled: {}", managed.name(), message, failure);
+        host.serviceState(managed, ServiceState.FAILED, "threw after its token was cancelled: " + message);
+        finished.tryFail(failure);
+        return;
       }
       finished.tryComplete();
       return;
@@ -105,7 +116,7 @@ final class BackgroundRunner implements ServiceRunner {
 
   private void onCrash(Throwable failure) {
     String name = managed.name();
-    String message = describe(failure);
+    String message = Failures.describe(failure);
     if (policy == ExceptionPolicy.RESTART && withinRestartBudget()) {
       if (System.nanoTime() - launchedAtNanos > restart.maxBackoff().toNanos()) {
         consecutiveCrashes = 0;   // it ran well for a while: this crash starts the backoff again from the bottom
@@ -129,10 +140,10 @@ final class BackgroundRunner implements ServiceRunner {
     } else if (policy == ExceptionPolicy.RESTART) {
       log.error("Service '{}' crashed more than {} times within {}; stopping the host: {}", name,
           restart.maxCrashes(), restart.window(), message, failure);
-      host.failAndStop(name);
+      host.failAndStop(name, failure);
     } else {
       log.error("Service '{}' failed; policy StopHost stops the host: {}", name, message, failure);
-      host.failAndStop(name);
+      host.failAndStop(name, failure);
     }
   }
 
@@ -152,25 +163,29 @@ final class BackgroundRunner implements ServiceRunner {
       serviceContext.vertx().cancelTimer(restartTimer);
       restartTimer = -1;
     }
-    cancellation.cancel("shutdown");
+    RuntimeException callbackFailure = null;
+    try {
+      cancellation.cancel("shutdown");
+    } catch (RuntimeException e) {
+      callbackFailure = e;   // every callback ran; the loop is still waited for, then the stop fails with this
+    }
     if (thread == null) {
       finished.tryComplete();
     }
+    RuntimeException thrown = callbackFailure;
     return finished.future()
         .timeout(Math.max(1, budget.toMillis()), TimeUnit.MILLISECONDS)
         .recover(e -> {
+          if (!Failures.isTimeout(e)) {
+            return Future.failedFuture(e);
+          }
           Thread t = thread;
           if (t != null) {
             t.interrupt();
           }
-          return Future.failedFuture(Failures.isTimeout(e)
-              ? new StopTimeoutException("execute did not return within " + budget.toMillis()
-                  + "ms of its token being cancelled; its thread was interrupted")
-              : e);
-        });
-  }
-
-  private static String describe(Throwable e) {
-    return e.getMessage() == null ? e.getClass().getName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+          return Future.failedFuture(new StopTimeoutException(
+              "execute did not return after its token was cancelled (its thread was interrupted)"));
+        })
+        .compose(v -> thrown == null ? Future.succeededFuture() : Future.failedFuture(thrown));
   }
 }

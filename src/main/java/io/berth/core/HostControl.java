@@ -1,11 +1,14 @@
 package io.berth.core;
 
-/** What a running service may ask of its host. */
+/** What a running service's runner may ask of its host. */
 interface HostControl {
 
   /** Records and publishes a state change of {@code service}. */
   void serviceState(ManagedService service, ServiceState state, String error);
 
-  /** Marks the host failed (exit code 1) because of {@code service} and stops it gracefully. */
-  void failAndStop(String service);
+  /** Marks the host failed (exit code 1) because {@code service} failed with {@code cause}, and stops it gracefully. */
+  void failAndStop(String service, Throwable cause);
+
+  /** Marks the host failed (exit code 1) because of {@code service}, without stopping it (already stopping). */
+  void failed(String service);
 }

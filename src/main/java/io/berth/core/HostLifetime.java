@@ -5,7 +5,6 @@ import io.berth.service.ApplicationLifetime;
 import io.berth.service.CancellationToken;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 
@@ -15,19 +14,26 @@ import java.util.Optional;
 /** The host's lifetime: its state, the three futures, and the events on {@value ApplicationLifetime#ADDRESS}. */
 final class HostLifetime implements ApplicationLifetime {
 
-  private final Vertx vertx;
+  private final HostEvents events;
   private final String nodeId;
   private final Runnable stopRequest;
+  private final CancellationToken stoppingToken;
   private final Promise<Void> started = Promise.promise();
   private final Promise<Void> stopping = Promise.promise();
   private final Promise<Void> stopped = Promise.promise();
   private volatile HostState state = HostState.CREATED;
   private volatile SocketAddress httpAddress;
 
-  HostLifetime(Vertx vertx, String nodeId, Runnable stopRequest) {
-    this.vertx = vertx;
+  HostLifetime(HostEvents events, String nodeId, Runnable stopRequest, CancellationToken stoppingToken) {
+    this.events = events;
     this.nodeId = nodeId;
     this.stopRequest = stopRequest;
+    this.stoppingToken = stoppingToken;
+  }
+
+  @Override
+  public CancellationToken stoppingToken() {
+    return stoppingToken;
   }
 
   @Override
@@ -93,13 +99,13 @@ final class HostLifetime implements ApplicationLifetime {
     if (httpAddress != null) {
       event.put("http", "http://" + httpAddress.host() + ":" + httpAddress.port());
     }
-    vertx.eventBus().publish(ADDRESS, event);
+    events.publish(new LifetimeEvent(event));
     started.tryComplete();
   }
 
   void markStopping() {
     state = HostState.STOPPING;
-    vertx.eventBus().publish(ADDRESS, event("stopping"));
+    events.publish(new LifetimeEvent(event("stopping")));
     started.tryFail("the host stopped before it started");
     stopping.tryComplete();
   }
@@ -107,7 +113,7 @@ final class HostLifetime implements ApplicationLifetime {
   /** Publishes {@code stopped}; the future completes later, once Vert.x itself is closed. */
   void publishStopped() {
     state = HostState.STOPPED;
-    vertx.eventBus().publish(ADDRESS, event("stopped"));
+    events.publish(new LifetimeEvent(event("stopped")));
   }
 
   void completeStopped() {

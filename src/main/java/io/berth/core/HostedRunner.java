@@ -37,7 +37,7 @@ final class HostedRunner implements ServiceRunner {
     return recordingThread(() -> service.stop(context))
         .timeout(Math.max(1, budget.toMillis()), TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(Failures.isTimeout(e)
-            ? new StopTimeoutException("its stop did not complete within " + budget.toMillis() + "ms")
+            ? new StopTimeoutException("its stop did not complete")
             : e));
   }
 

@@ -1,5 +1,7 @@
 package io.berth.core;
 
+import io.berth.config.ConfigReader;
+import io.berth.service.CancellationSource;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -11,8 +13,11 @@ final class ManagedService {
 
   private final String name;
   private final ServiceKind kind;
+  private final boolean edge;
   private final Duration startTimeout;
-  private final JsonObject config;
+  private final ConfigReader settings;
+  /** Cancelled when this service's turn to stop comes, or when its start timed out. */
+  final CancellationSource cancellation = new CancellationSource();
   private final Function<ManagedService, ServiceRunner> runnerFactory;
 
   volatile ServiceState state = ServiceState.CREATED;
@@ -22,12 +27,13 @@ final class ManagedService {
   volatile ServiceVerticle verticle;
   volatile String deploymentId;
 
-  ManagedService(String name, ServiceKind kind, Duration startTimeout, JsonObject config,
+  ManagedService(String name, ServiceKind kind, boolean edge, Duration startTimeout, ConfigReader settings,
                  Function<ManagedService, ServiceRunner> runnerFactory) {
     this.name = name;
     this.kind = kind;
+    this.edge = edge;
     this.startTimeout = startTimeout;
-    this.config = config;
+    this.settings = settings;
     this.runnerFactory = runnerFactory;
   }
 
@@ -43,8 +49,17 @@ final class ManagedService {
     return startTimeout;
   }
 
+  /** The edge (HTTP) service: started after all others, stopped first. */
+  boolean edge() {
+    return edge;
+  }
+
   JsonObject config() {
-    return config;
+    return settings.json();
+  }
+
+  ConfigReader settings() {
+    return settings;
   }
 
   /** Sets the state (and the last error, when given). */

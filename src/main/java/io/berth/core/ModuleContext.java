@@ -6,6 +6,7 @@ import io.berth.service.HostedService;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /** What a {@link HostModule} may do while the host is built. */
@@ -30,7 +31,12 @@ public interface ModuleContext {
   ServiceRegistry registry();
 
   /** Adds a hosted service of {@code kind} at {@code placement}; names are unique across the host. */
-  void service(String name, ServiceKind kind, Placement placement, HostedService service);
+  default void service(String name, ServiceKind kind, Placement placement, HostedService service) {
+    service(name, kind, placement, service, null);
+  }
+
+  /** Adds a hosted service whose start may take up to {@code startTimeout} (null: the host's). */
+  void service(String name, ServiceKind kind, Placement placement, HostedService service, Duration startTimeout);
 
   /**
    * Adds the edge service (the HTTP server): started after every other service is running, stopped first; its

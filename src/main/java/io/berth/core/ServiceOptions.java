@@ -1,5 +1,6 @@
 package io.berth.core;
 
+import java.util.List;
 import io.berth.service.ExceptionPolicy;
 
 import java.time.Duration;
@@ -16,6 +17,7 @@ public final class ServiceOptions {
   private Duration startTimeout;
   private ExceptionPolicy exceptionPolicy;
   private RestartPolicy restartPolicy;
+  private List<String> configKeys = List.of();
 
   public ServiceOptions name(String name) {
     this.name = Objects.requireNonNull(name, "name");
@@ -35,6 +37,19 @@ public final class ServiceOptions {
   public ServiceOptions restartPolicy(RestartPolicy restartPolicy) {
     this.restartPolicy = Objects.requireNonNull(restartPolicy, "restartPolicy");
     return this;
+  }
+
+  /**
+   * The service's own keys under {@code services.<name>}, which it reads itself through
+   * {@code ServiceContext.settings()}: the check of unknown keys accepts them.
+   */
+  public ServiceOptions configKeys(String... keys) {
+    this.configKeys = List.of(keys);
+    return this;
+  }
+
+  List<String> configKeys() {
+    return configKeys;
   }
 
   String name() {

@@ -17,8 +17,18 @@ public interface ApplicationLifetime {
   /** Completes when every service has started and the HTTP server listens; fails if the host stops first. */
   Future<Void> started();
 
-  /** Completes when a graceful stop begins. */
+  /**
+   * Completes when a graceful stop begins, before any service's token is cancelled: the stop then cancels
+   * {@link #stoppingToken()} and stops the services one by one in reverse order, cancelling each one's token when its
+   * turn comes.
+   */
   Future<Void> stopping();
+
+  /**
+   * Cancelled (reason {@code "shutdown"}) as a graceful stop begins, right after {@link #stopping()} completed and
+   * before the first service is stopped: the early signal for code that must not wait for its own turn.
+   */
+  CancellationToken stoppingToken();
 
   /** Completes when every service has stopped. */
   Future<Void> stopped();

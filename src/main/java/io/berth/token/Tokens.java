@@ -1,7 +1,9 @@
 package io.berth.token;
 
 import io.berth.config.ConfigReader;
-import io.berth.core.Host;
+import io.berth.core.HostModule;
+import io.berth.core.ModuleContext;
+import io.berth.core.ServiceKind;
 import io.vertx.core.Future;
 
 import java.time.Duration;
@@ -19,7 +21,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * Tokens tokens = Tokens.fromConfig(config.section("tokens"), System.getenv());
- * Host host = tokens.registerWith(Host.builder().vertx(vertx)).build();
+ * Host host = Host.builder().vertx(vertx).module(tokens).build();
  * tokens.current("wechat").compose(token -> callApi(token));
  * }</pre>
  *
@@ -27,7 +29,7 @@ import java.util.Set;
  * waits for the first token up to its {@code startTimeout} and never fails the host. State changes are published on
  * {@code berth.tokens.<name>} as {@code {"token", "state", "expiresAt", "refreshedAt", "lastError"}}, never the value.
  */
-public final class Tokens {
+public final class Tokens implements HostModule {
 
   /** Event bus address prefix of a token's state changes: {@code berth.tokens.<name>}. */
   public static final String ADDRESS_PREFIX = "berth.tokens.";
@@ -75,13 +77,17 @@ public final class Tokens {
     return "token:" + name;
   }
 
-  /** Registers one hosted service per token, in definition order, and returns the builder. */
-  public Host.Builder registerWith(Host.Builder builder) {
+  /**
+   * As a host module ({@code Host.builder().module(tokens)}): one hosted service per token, in definition order, at
+   * the module's place among the services, and this object as the host's {@code Tokens} feature.
+   */
+  @Override
+  public void register(ModuleContext context) {
     for (TokenRefresher r : refreshers.values()) {
-      builder.service(r, o -> o.name(serviceName(r.options.name()))
-          .startTimeout(r.options.startTimeout().plus(START_MARGIN)));
+      context.service(serviceName(r.options.name()), ServiceKind.HOSTED, ModuleContext.Placement.IN_ORDER, r,
+          r.options.startTimeout().plus(START_MARGIN));
     }
-    return builder;
+    context.provide(Tokens.class, this);
   }
 
   /** The token names, in definition order. */

@@ -2,7 +2,7 @@ package io.berth.work;
 
 import io.berth.core.internal.StopTimeoutException;
 import io.berth.core.internal.Threads;
-import io.berth.core.Host;
+import io.berth.core.HostView;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
@@ -67,7 +67,7 @@ final class Dispatcher implements HostedService {
 
   private final QueueOptions options;
   private final Map<String, Handlers.Entry> handlers;
-  private final Supplier<Host> host;
+  private final Supplier<HostView> host;
   private final String address;
   private final StatusStore statuses;
   private final ConcurrentHistogram latency = new ConcurrentHistogram(HIGHEST_LATENCY_MICROS, 2);
@@ -108,7 +108,7 @@ final class Dispatcher implements HostedService {
   private record Waiter(Item item, Promise<String> reply, long deadline) {
   }
 
-  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, Supplier<Host> host, ItemEvents itemEvents) {
+  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, Supplier<HostView> host, ItemEvents itemEvents) {
     this.itemEvents = itemEvents;
     this.options = options;
     this.handlers = handlers;

@@ -1,7 +1,7 @@
 package io.berth.work;
 
 import io.berth.core.internal.StopTimeoutException;
-import io.berth.core.Host;
+import io.berth.core.HostView;
 import io.berth.service.CancellationSource;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
@@ -33,7 +33,7 @@ final class Fire implements HostedService {
   static final int POOL_SIZE = 16;
   private static final Logger log = LoggerFactory.getLogger(Fire.class);
 
-  private final Supplier<Host> host;
+  private final Supplier<HostView> host;
   private final Map<String, CancellationSource> running = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong fired = new AtomicLong();
@@ -44,7 +44,7 @@ final class Fire implements HostedService {
   private volatile Promise<Void> drained;
   private volatile WorkerExecutor executor;
 
-  Fire(Supplier<Host> host) {
+  Fire(Supplier<HostView> host) {
     this.host = host;
   }
 
@@ -64,7 +64,7 @@ final class Fire implements HostedService {
       return refuse(name, onError);
     }
     fired.incrementAndGet();
-    Host h = host.get();
+    HostView h = host.get();
     Vertx vertx = h.vertx();
     WorkContext ctx = new WorkContext(id, NAME, name, null, cancellation.token(), 1, h.registry(), vertx);
     return pool.<Void>executeBlocking(() -> {

@@ -2,7 +2,7 @@ package io.berth.work;
 
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
-import io.berth.core.Host;
+import io.berth.core.HostView;
 import io.berth.service.HostedService;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -173,7 +173,7 @@ public final class WorkQueues {
      * Reads {@code queues.<name>} for every queue (a section naming no declared queue declares it) and builds the
      * queues. {@code config} is the {@code queues} section, or null for a host built without config.
      */
-    public WorkQueues build(ConfigReader config, Supplier<Host> host) {
+    public WorkQueues build(ConfigReader config, Supplier<HostView> host) {
       Map<String, QueueOptions> all = new LinkedHashMap<>(declared);
       if (config != null) {
         for (String name : config.names()) {

@@ -1,7 +1,7 @@
 package io.berth.admin;
 
 import io.berth.admin.Api.Resp;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.service.HostState;
 import io.berth.service.BackgroundService;
 import io.berth.service.CancellationToken;

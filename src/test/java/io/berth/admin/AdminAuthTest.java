@@ -2,7 +2,7 @@ package io.berth.admin;
 
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.core.HostStartException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -1,7 +1,7 @@
 package io.berth.admin;
 
 import io.berth.admin.Api.Resp;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;

@@ -1,6 +1,6 @@
 package io.berth.admin;
 
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.berth.admin;
 
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.work.QueueOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;

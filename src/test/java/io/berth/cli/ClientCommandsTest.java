@@ -1,7 +1,7 @@
 package io.berth.cli;
 
 import io.berth.admin.HttpOptions;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;

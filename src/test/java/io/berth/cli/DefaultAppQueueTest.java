@@ -1,7 +1,7 @@
 package io.berth.cli;
 
 import io.berth.config.ConfigReader;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.work.ItemState;
 import io.berth.work.WorkQueue;
 import io.vertx.core.Vertx;

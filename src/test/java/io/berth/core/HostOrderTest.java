@@ -1,5 +1,6 @@
 package io.berth.core;
 
+import io.berth.host.Host;
 import io.berth.admin.HttpOptions;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;

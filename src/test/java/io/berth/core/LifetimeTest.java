@@ -1,5 +1,6 @@
 package io.berth.core;
 
+import io.berth.host.Host;
 import io.berth.service.HostState;
 import io.berth.service.ApplicationLifetime;
 import io.berth.admin.HttpOptions;

@@ -1,5 +1,6 @@
 package io.berth.core;
 
+import io.berth.host.Host;
 import io.berth.service.CancellationToken;
 import io.berth.testing.Await;
 import io.berth.testing.LogCapture;

@@ -1,5 +1,6 @@
 package io.berth.core;
 
+import io.berth.host.Host;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
 import io.berth.scope.ServiceRegistry;

@@ -1,5 +1,6 @@
 package io.berth.core;
 
+import io.berth.host.Host;
 import io.berth.service.Schedule;
 import io.berth.testing.Await;
 import io.berth.work.QueueOptions;

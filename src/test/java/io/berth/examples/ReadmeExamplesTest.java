@@ -1,7 +1,7 @@
 package io.berth.examples;
 
 import io.berth.admin.HttpOptions;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.scope.Scope;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.CancellationToken;

@@ -1,7 +1,7 @@
 package io.berth.examples;
 
 import io.berth.config.ConfigReader;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.Schedule;
 import io.berth.testing.Await;

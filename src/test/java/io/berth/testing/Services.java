@@ -1,6 +1,6 @@
 package io.berth.testing;
 
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.core.ServiceInfo;
 import io.berth.core.ServiceKind;
 

@@ -1,7 +1,7 @@
 package io.berth.token;
 
 import io.berth.config.ConfigReader;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +23,7 @@ class TokenRefresherTest extends TokenTestBase {
   @Test
   void theHostStartsOnceTheFirstTokenIsThereAndServesItWithoutFetchingAgain() throws Exception {
     Tokens tokens = Tokens.of(wechat().build());
-    host = tokens.registerWith(Host.builder().vertx(vertx)).build();
+    host = Host.builder().vertx(vertx).module(tokens).build();
     // A consumer asking before the host even started waits for the first token.
     Future<String> early = tokens.current("wx");
     join(host.start());
@@ -56,7 +56,7 @@ class TokenRefresherTest extends TokenTestBase {
         .put("startTimeout", "5s"))));
     Tokens tokens = Tokens.fromConfig(config.section("tokens"), Map.of("WX_APPID", "wx-app", "WX_SECRET", SECRET));
     config.rejectUnknownKeys();
-    host = tokens.registerWith(Host.builder().vertx(vertx)).build();
+    host = Host.builder().vertx(vertx).module(tokens).build();
     join(host.start());
 
     assertThat(join(tokens.current("wechat"))).isEqualTo(endpoint.latest());

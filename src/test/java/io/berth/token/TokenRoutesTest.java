@@ -1,7 +1,7 @@
 package io.berth.token;
 
 import io.berth.admin.HttpOptions;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.scope.ServiceRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,8 +24,9 @@ class TokenRoutesTest extends TokenTestBase {
   @Test
   void listsStateWithoutTheValueAndForcesARefresh(@TempDir Path dir) throws Exception {
     Tokens tokens = Tokens.of(wechat().build());
-    host = tokens.registerWith(Host.builder().vertx(vertx)
-            .registry(ServiceRegistry.builder().singletonInstance(Tokens.class, tokens).build()))
+    host = Host.builder().vertx(vertx)
+        .registry(ServiceRegistry.builder().singletonInstance(Tokens.class, tokens).build())
+        .module(tokens)
         .http(new HttpOptions().port(0).token("t").tokenFile(dir.resolve("admin.token")))
         .build();
     join(host.start());

@@ -1,7 +1,7 @@
 package io.berth.token;
 
 import io.berth.testing.LogCapture;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -56,7 +56,7 @@ abstract class TokenTestBase {
 
   Tokens startHost(TokenOptions... options) throws Exception {
     Tokens tokens = Tokens.of(options);
-    host = tokens.registerWith(Host.builder().vertx(vertx)).build();
+    host = Host.builder().vertx(vertx).module(tokens).build();
     join(host.start());
     return tokens;
   }

@@ -1,6 +1,6 @@
 package io.berth.work;
 
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -2,7 +2,7 @@ package io.berth.work;
 
 import io.berth.core.internal.Failures;
 import io.berth.demo.DemoHandlers;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

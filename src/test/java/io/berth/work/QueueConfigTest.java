@@ -2,7 +2,7 @@ package io.berth.work;
 
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.core.ServiceInfo;
 import io.berth.core.ServiceKind;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package io.berth.work;
 
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.scope.Scope;
 import io.berth.scope.ServiceRegistry;
 import io.vertx.core.Future;

@@ -3,7 +3,7 @@ package io.berth.work;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.core.HostOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -3,7 +3,7 @@ package io.berth.bench.http;
 import io.berth.admin.HttpOptions;
 import io.berth.bench.core.BenchConfig;
 import io.berth.bench.core.Futures;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.work.QueueOptions;
 import io.vertx.core.Vertx;
 

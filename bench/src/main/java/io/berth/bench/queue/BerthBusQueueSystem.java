@@ -1,7 +1,7 @@
 package io.berth.bench.queue;
 
 import io.berth.bench.core.Futures;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.work.QueueOptions;
 import io.berth.work.WorkQueues;
 import io.vertx.core.Vertx;

@@ -1,7 +1,7 @@
 package io.berth.bench.timer;
 
 import io.berth.bench.core.Futures;
-import io.berth.core.Host;
+import io.berth.host.Host;
 import io.berth.service.Schedule;
 import io.vertx.core.Vertx;
 

@@ -1,4 +1,4 @@
-package io.berth.cli;
+package io.berth.core;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,0 +1,303 @@
+package io.berth.host;
+
+import io.berth.admin.AdminModule;
+import io.berth.admin.HttpOptions;
+import io.berth.config.ConfigReader;
+import io.berth.core.HostCore;
+import io.berth.core.HostModule;
+import io.berth.core.HostOptions;
+import io.berth.core.ServiceInfo;
+import io.berth.core.ServiceOptions;
+import io.berth.core.TimedOptions;
+import io.berth.scope.ServiceRegistry;
+import io.berth.service.ApplicationLifetime;
+import io.berth.service.BackgroundService;
+import io.berth.service.CancellationToken;
+import io.berth.service.HostedService;
+import io.berth.service.Schedule;
+import io.berth.service.TimedService;
+import io.berth.work.AsyncWorkHandler;
+import io.berth.work.QueueOptions;
+import io.berth.work.WorkHandler;
+import io.berth.work.WorkModule;
+import io.berth.work.WorkQueues;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Runs hosted services on Vert.x in a fixed order, with work queues, fire-and-forget work and, when asked, the HTTP
+ * server: the composition root of Berth's modules over the host core ({@link HostCore}). Each service is deployed
+ * as a verticle, started one after another in registration order (the HTTP server always last), and stopped in
+ * reverse order (the HTTP server first) under one shutdown deadline.
+ *
+ * <pre>{@code
+ * Host host = Host.builder()
+ *     .service(new Migrations())
+ *     .background("poller", token -> { while (token.sleep(Duration.ofSeconds(5))) poll(); })
+ *     .http(new HttpOptions().port(8080))
+ *     .build();
+ * System.exit(host.runUntilSignalled());
+ * }</pre>
+ */
+public final class Host {
+
+  /** Event bus address of service state changes: {@code {"service": ..., "state": ..., "error": ...}}. */
+  public static final String SERVICES_ADDRESS = HostCore.SERVICES_ADDRESS;
+
+  private final HostCore core;
+
+  private Host(HostCore core) {
+    this.core = core;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The host core, for modules and code that works with any host. */
+  public HostCore core() {
+    return core;
+  }
+
+  public Vertx vertx() {
+    return core.vertx();
+  }
+
+  public ApplicationLifetime lifetime() {
+    return core.lifetime();
+  }
+
+  public HostOptions options() {
+    return core.options();
+  }
+
+  /** The host's service registry: singletons, and the scopes of timed runs, work items and fired jobs. */
+  public ServiceRegistry registry() {
+    return core.registry();
+  }
+
+  /** Runs timed service {@code name} now, off its schedule; see {@link HostCore#trigger(String)}. */
+  public Future<Void> trigger(String name) {
+    return core.trigger(name);
+  }
+
+  /** The work queues and fire-and-forget work. */
+  public WorkQueues work() {
+    return core.feature(WorkQueues.class).orElseThrow();
+  }
+
+  /** The host-wide stopping token, cancelled as a stop begins ({@link ApplicationLifetime#stoppingToken()}). */
+  public CancellationToken shutdownToken() {
+    return core.shutdownToken();
+  }
+
+  /** Every service in start order, with its current state. */
+  public List<ServiceInfo> services() {
+    return core.services();
+  }
+
+  /** 0 while nothing failed; 1 once a service failed (see {@link HostCore#exitCode()}). */
+  public int exitCode() {
+    return core.exitCode();
+  }
+
+  /** What is left of the shutdown deadline (the whole timeout before a stop begins). */
+  public Duration remainingShutdownTime() {
+    return core.remainingShutdownTime();
+  }
+
+  /** Starts every service in order; see {@link HostCore#start()}. */
+  public Future<Void> start() {
+    return core.start();
+  }
+
+  /** Stops the host gracefully (once; later calls return the same future), completing when it has stopped. */
+  public Future<Void> stop() {
+    return core.stop();
+  }
+
+  /** Starts the host, then completes when it has stopped; fails when it could not start or something failed. */
+  public Future<Void> run() {
+    return core.run();
+  }
+
+  /**
+   * For a {@code main} method: stops gracefully on SIGTERM/SIGINT, runs until stopped, and returns the exit code
+   * ({@code System.exit(host.runUntilSignalled())}); see {@link HostCore#runUntilSignalled()}.
+   */
+  public int runUntilSignalled() throws InterruptedException {
+    return core.runUntilSignalled();
+  }
+
+  /** Registers services, queues, handlers and modules in start order and builds the {@link Host}. */
+  public static final class Builder {
+
+    private final HostCore.Builder core = HostCore.builder();
+    private final WorkModule work = new WorkModule();
+    private AdminModule admin;
+
+    private Builder() {
+      core.module(work);
+    }
+
+    /** The registry of singletons and scoped services (an empty one by default); the host closes it last. */
+    public Builder registry(ServiceRegistry registry) {
+      core.registry(registry);
+      return this;
+    }
+
+    /** Registers a timed service running {@code work} on {@code schedule}, which config may override. */
+    public Builder timed(String name, Schedule schedule, TimedService work) {
+      core.timed(name, schedule, work);
+      return this;
+    }
+
+    /** Registers a timed service; {@code services.<name>} in config may set or override its schedule and options. */
+    public Builder timed(String name, TimedService work, Consumer<TimedOptions> options) {
+      core.timed(name, work, options);
+      return this;
+    }
+
+    /** Declares a work queue (service {@code queue:<name>}); {@code queues.<name>} in config may override it. */
+    public Builder queue(QueueOptions options) {
+      work.queue(options);
+      return this;
+    }
+
+    /** A blocking handler for work items of {@code type}, on every queue. */
+    public Builder handler(String type, WorkHandler handler) {
+      work.handler(type, handler);
+      return this;
+    }
+
+    /** A blocking handler for work items of {@code type}, on queue {@code queue} only. */
+    public Builder handler(String queue, String type, WorkHandler handler) {
+      work.handler(queue, type, handler);
+      return this;
+    }
+
+    /** An async handler for work items of {@code type}, on every queue. */
+    public Builder asyncHandler(String type, AsyncWorkHandler handler) {
+      work.asyncHandler(type, handler);
+      return this;
+    }
+
+    /** An async handler for work items of {@code type}, on queue {@code queue} only. */
+    public Builder asyncHandler(String queue, String type, AsyncWorkHandler handler) {
+      work.asyncHandler(queue, type, handler);
+      return this;
+    }
+
+    /** Runs on this Vert.x instead of creating one; the host leaves it open when it stops. */
+    public Builder vertx(Vertx vertx) {
+      core.vertx(vertx);
+      return this;
+    }
+
+    /** Runs on this Vert.x, and closes it after the last service stopped when {@code closeOnStop}. */
+    public Builder vertx(Vertx vertx, boolean closeOnStop) {
+      core.vertx(vertx, closeOnStop);
+      return this;
+    }
+
+    public Builder options(HostOptions options) {
+      core.options(options);
+      return this;
+    }
+
+    /**
+     * The configuration: {@code services.<name>} for every service, {@code queues.<name>} for the queues; a
+     * section naming no registered service is a config error. The application's own keys go under {@code app}.
+     */
+    public Builder config(ConfigReader config) {
+      core.config(config);
+      return this;
+    }
+
+    public Builder nodeId(String nodeId) {
+      core.nodeId(nodeId);
+      return this;
+    }
+
+    /** Registers a hosted service named after its class. */
+    public Builder service(HostedService service) {
+      core.service(service);
+      return this;
+    }
+
+    public Builder service(String name, HostedService service) {
+      core.service(name, service);
+      return this;
+    }
+
+    public Builder service(HostedService service, Consumer<ServiceOptions> options) {
+      core.service(service, options);
+      return this;
+    }
+
+    /** Registers a background service named after its class (give lambdas a name with the other overloads). */
+    public Builder background(BackgroundService service) {
+      core.background(service);
+      return this;
+    }
+
+    public Builder background(String name, BackgroundService service) {
+      core.background(name, service);
+      return this;
+    }
+
+    public Builder background(BackgroundService service, Consumer<ServiceOptions> options) {
+      core.background(service, options);
+      return this;
+    }
+
+    /** Adds a module (tokens, a store, ...) at this place in the start order; see {@link HostCore.Builder#module}. */
+    public Builder module(HostModule module) {
+      core.module(module);
+      return this;
+    }
+
+    /**
+     * Adds the HTTP server (service name {@code http}) with the health routes and the admin API. The host always
+     * starts it last and stops it first, whatever the order of registration; its bound address reaches the
+     * lifetime once it listens.
+     */
+    public Builder http(HttpOptions options) {
+      if (admin != null) {
+        throw new IllegalStateException("the HTTP server is already added");
+      }
+      admin = new AdminModule(options);
+      core.module(admin);
+      return this;
+    }
+
+    /**
+     * Adds the application's own routes to the HTTP server (after {@link #http}): one server and one port for
+     * Berth's routes and the application's.
+     */
+    public Builder routes(Consumer<Router> routes) {
+      if (admin == null) {
+        throw new IllegalStateException("add the HTTP server with http(...) before its routes");
+      }
+      admin.routes(Objects.requireNonNull(routes));
+      return this;
+    }
+
+    /** Runs {@code action} once every service has stopped (closing singletons, flushing a store). */
+    public Builder afterStop(Runnable action) {
+      core.afterStop(action);
+      return this;
+    }
+
+    /** Validates the registrations (unique names, config of each service) and builds the host. */
+    public Host build() {
+      return new Host(core.build());
+    }
+  }
+}
