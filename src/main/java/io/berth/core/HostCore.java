@@ -503,9 +503,8 @@ public final class HostCore implements HostView {
     cancel(s.cancellation, "shutdown", "service '" + s.name() + "'");
     long left = remainingShutdownTime().toMillis();
     long total = options.shutdownTimeout().toMillis();
-    String share = "its share of the shutdown timeout (" + (left <= 0
-        ? "none of the " + total + "ms was left when its turn came)"
-        : left + "ms left of " + total + "ms)");
+    String share = left <= 0 ? "none of the " + total + "ms was left when its turn came"
+        : left + "ms left of " + total + "ms";
     // The runner bounds its own stop by what is left (and says what it cut); this bound, a little later, catches a
     // stop that blocks its thread before returning a future.
     return vertx.undeploy(s.deploymentId)
@@ -528,9 +527,10 @@ public final class HostCore implements HostView {
           Throwable e = ar.cause();
           if (e instanceof io.berth.core.internal.StopTimeoutException || Failures.isTimeout(e)) {
             String what = Failures.isTimeout(e) ? "its stop did not return" : e.getMessage();
-            cutShort.add(s.name() + " (" + what + " within " + share + ")");
-            log.warn("Service '{}' did not stop within {} and was cut short: {}", s.name(), share, what);
-            serviceState(s, ServiceState.FAILED, "cut short at shutdown: " + what + " within " + share);
+            cutShort.add(s.name() + " (" + what + "; " + share + ")");
+            log.warn("Service '{}' did not stop within its share of the shutdown timeout ({}) and was cut short: {}",
+                s.name(), share, what);
+            serviceState(s, ServiceState.FAILED, "cut short at shutdown: " + what + " (" + share + ")");
           } else {
             log.error("Service '{}' failed to stop: {}", s.name(), Failures.describe(e), e);
             serviceState(s, ServiceState.FAILED, "failed to stop: " + Failures.describe(e));

@@ -15,4 +15,10 @@ public final class Services {
       throw new AssertionError("more than one " + kind.label() + " service");
     }).orElseThrow(() -> new AssertionError("no " + kind.label() + " service"));
   }
+
+  /** The service named {@code name}. */
+  public static ServiceInfo named(Host host, String name) {
+    return host.services().stream().filter(s -> s.name().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no service named " + name));
+  }
 }
