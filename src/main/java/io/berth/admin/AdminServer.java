@@ -1,7 +1,6 @@
 package io.berth.admin;
 
 import io.berth.core.HostView;
-import io.berth.work.WorkQueues;
 import io.berth.core.ServiceInfo;
 import io.berth.core.ServiceState;
 import io.berth.service.HostedService;
@@ -98,7 +97,7 @@ final class AdminServer implements HostedService {
     router.route(API + "/*").handler(new AdminAuth(setup.token()));
     router.get(API + "/openapi.json").handler(rc -> rc.response()
         .putHeader("content-type", "application/json").end(setup.openApi()));
-    events = new EventStream(vertx, options.eventBuffer(), this::lifetimeSnapshot, () -> host.feature(WorkQueues.class).orElseThrow().watchItems());
+    events = new EventStream(host.events(), options.eventBuffer(), this::lifetimeSnapshot);
     router.get(API + "/events").handler(events::handle);
     for (RouteGroup group : groups()) {
       group.mount(router);

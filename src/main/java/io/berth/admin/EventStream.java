@@ -1,10 +1,13 @@
 package io.berth.admin;
 
-import io.berth.work.WorkQueues;
-import io.berth.service.ApplicationLifetime;
-import io.berth.core.HostCore;
+import io.berth.core.HostEvent;
+import io.berth.core.HostEvents;
+import io.berth.core.HostListener;
+import io.berth.core.LifetimeEvent;
+import io.berth.core.ServiceEvent;
+import io.berth.work.ItemEvent;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -15,16 +18,15 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /api/v1/events}: server-sent events relaying the event bus addresses {@link #ADDRESSES} (lifetime,
- * service and item changes). Each SSE event is named after its source ({@code lifetime}, {@code service},
- * {@code item}) and carries the bus message's JSON as data.
+ * {@code GET /api/v1/events}: server-sent events relaying the host's events of the topics {@link #TOPICS}
+ * (lifetime, service and item changes). Each SSE event is named after its topic and carries the event's JSON as
+ * data. Each client is a {@link HostListener} only while it is connected, so with no client the queues build no
+ * item events at all.
  *
  * <p>A slow reader cannot grow memory without bound: while the connection's write queue is full, events wait in a
  * per-client buffer of {@code http.eventBuffer} events; beyond that they are dropped and counted, and the client
@@ -34,16 +36,12 @@ final class EventStream {
 
   private static final Logger log = LoggerFactory.getLogger(EventStream.class);
 
-  /** Event bus address → SSE event name. */
-  static final Map<String, String> ADDRESSES = Map.of(
-      ApplicationLifetime.ADDRESS, "lifetime",
-      HostCore.SERVICES_ADDRESS, "service",
-      WorkQueues.ITEMS_ADDRESS, "item");
+  /** The topics relayed, which are also the SSE event names. */
+  static final Set<String> TOPICS = Set.of(LifetimeEvent.TOPIC, ServiceEvent.TOPIC, ItemEvent.TOPIC);
 
-  private final Vertx vertx;
+  private final HostEvents events;
   private final int bufferSize;
   private final Supplier<JsonObject> snapshot;
-  private final Supplier<AutoCloseable> watchItems;
   private final Set<Client> clients = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();
 
@@ -51,9 +49,8 @@ final class EventStream {
    * @param snapshot the current lifetime state, sent first as a {@code lifetime} event so a client that connects
    *                 after {@code started} still learns where the host is
    */
-  EventStream(Vertx vertx, int bufferSize, Supplier<JsonObject> snapshot, Supplier<AutoCloseable> watchItems) {
-    this.vertx = vertx;
-    this.watchItems = watchItems;
+  EventStream(HostEvents events, int bufferSize, Supplier<JsonObject> snapshot) {
+    this.events = events;
     this.bufferSize = bufferSize;
     this.snapshot = snapshot;
   }
@@ -73,21 +70,13 @@ final class EventStream {
         .putHeader("content-type", "text/event-stream; charset=utf-8")
         .putHeader("cache-control", "no-store")
         .putHeader("x-accel-buffering", "no");
-    Client client = new Client(response);
+    Client client = new Client(response, Vertx.currentContext());
     response.closeHandler(v -> client.close());
     response.exceptionHandler(e -> client.close());
     response.drainHandler(v -> client.drain());
     response.write(": connected\n\n");
     client.send("lifetime", snapshot.get());
-    for (Map.Entry<String, String> e : ADDRESSES.entrySet()) {
-      MessageConsumer<Object> consumer = vertx.eventBus().consumer(e.getKey(), msg -> {
-        if (msg.body() instanceof JsonObject json) {
-          client.send(e.getValue(), json);
-        }
-      });
-      client.consumers.add(consumer);
-    }
-    client.itemWatch = watchItems.get();
+    client.listening = events.listen(client);
     clients.add(client);
     if (response.closed()) {
       client.close();   // it hung up before the close handler was set: nothing else would release it
@@ -104,17 +93,36 @@ final class EventStream {
     }
   }
 
-  /** One connected client; touched only on the server's event loop. */
-  private final class Client {
+  /**
+   * One connected client. Its state is touched only on the request's event loop: events, which happen on any
+   * thread, are turned into JSON where they happen and handed over to it.
+   */
+  private final class Client implements HostListener {
     final HttpServerResponse response;
-    final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+    final Context context;
     final ArrayDeque<String> pending = new ArrayDeque<>();
-    AutoCloseable itemWatch;
+    AutoCloseable listening;
     long droppedHere;
-    boolean closed;
+    volatile boolean closed;
 
-    Client(HttpServerResponse response) {
+    Client(HttpServerResponse response, Context context) {
       this.response = response;
+      this.context = context;
+    }
+
+    @Override
+    public boolean wants(String topic) {
+      return !closed && TOPICS.contains(topic);
+    }
+
+    @Override
+    public void onEvent(HostEvent event) {
+      JsonObject json = event.toJson();
+      if (Vertx.currentContext() == context) {
+        send(event.topic(), json);
+      } else {
+        context.runOnContext(v -> send(event.topic(), json));
+      }
     }
 
     void send(String event, JsonObject data) {
@@ -152,12 +160,11 @@ final class EventStream {
       closed = true;
       pending.clear();
       clients.remove(this);
-      consumers.forEach(MessageConsumer::unregister);
-      if (itemWatch != null) {
+      if (listening != null) {
         try {
-          itemWatch.close();
+          listening.close();
         } catch (Exception e) {
-          log.debug("closing the item watch failed", e);
+          log.debug("closing the events listener failed", e);
         }
       }
     }

@@ -4,6 +4,7 @@ import io.berth.core.HostView;
 import io.berth.service.HostState;
 import io.berth.work.ItemStatus;
 import io.berth.work.WorkException;
+import io.berth.work.WorkItems;
 import io.berth.work.WorkQueue;
 import io.berth.work.WorkQueues;
 import io.vertx.core.json.JsonArray;
@@ -53,25 +54,14 @@ final class QueueRoutes implements RouteGroup {
       throw new ApiException(503, WorkException.STOPPING, "The host is stopping and accepts no new work.");
     }
     JsonObject json = JsonBody.object(rc);
-    Object type = json.getValue("type");
-    if (!(type instanceof String t) || t.isBlank()) {
-      throw new ApiException(400, "invalid_type", type == null
-          ? "The field 'type' is missing; it must name a work type, such as \"log\"."
-          : "The field 'type' must be a non-blank string, not " + JsonBody.describe(type) + ".");
-    }
-    Object payload = json.getValue("payload");
-    if (payload != null && !(payload instanceof JsonObject)) {
-      throw new ApiException(400, "invalid_payload",
-          "The field 'payload' must be a JSON object, not " + JsonBody.describe(payload) + ".");
-    }
-    for (String field : json.fieldNames()) {
-      if (!field.equals("type") && !field.equals("payload")) {
-        throw new ApiException(400, "unknown_field", "The field '" + AdminServer.abbreviate(field)
-            + "' is not allowed; an item has only 'type' and 'payload'.");
-      }
+    WorkItems.Request item;
+    try {
+      item = WorkItems.parse(json);   // the one validation every way in shares; the codes here are the API's
+    } catch (WorkException e) {
+      throw invalid(e, json);
     }
     String name = queue.name();
-    queue.enqueue(t, payload == null ? new JsonObject() : (JsonObject) payload).onComplete(ar -> {
+    queue.enqueue(item.type(), item.payload()).onComplete(ar -> {
       if (ar.succeeded()) {
         String id = ar.result();
         rc.response().putHeader("Location", AdminServer.API + "/queues/" + name + "/items/" + id);
@@ -99,6 +89,26 @@ final class QueueRoutes implements RouteGroup {
       throw new ApiException(404, WorkException.UNKNOWN_QUEUE, "No queue is named '" + AdminServer.abbreviate(name)
           + "'; the queues are: " + String.join(", ", host.feature(WorkQueues.class).orElseThrow().names()) + ".");
     }
+  }
+
+  /** The API's 400 for an item {@link WorkItems#parse} refused, named after the offending field. */
+  private static ApiException invalid(WorkException e, JsonObject json) {
+    String field = e.field();
+    if (WorkItems.TYPE.equals(field)) {
+      Object type = json.getValue(WorkItems.TYPE);
+      return new ApiException(400, "invalid_type", type == null
+          ? "The field 'type' is missing; it must name a work type, such as \"log\"."
+          : "The field 'type' must be a non-blank string, not " + JsonBody.describe(type) + ".");
+    }
+    if (WorkItems.PAYLOAD.equals(field)) {
+      return new ApiException(400, "invalid_payload", "The field 'payload' must be a JSON object, not "
+          + JsonBody.describe(json.getValue(WorkItems.PAYLOAD)) + ".");
+    }
+    if (field != null) {
+      return new ApiException(400, "unknown_field", "The field '" + AdminServer.abbreviate(field)
+          + "' is not allowed; an item has only 'type' and 'payload'.");
+    }
+    return new ApiException(400, e.code(), e.getMessage() + ".");
   }
 
   private static Throwable toApi(Throwable cause, WorkQueue queue) {

@@ -1,8 +1,10 @@
 package io.berth.work;
 
-import io.berth.core.internal.StopTimeoutException;
-import io.berth.core.internal.Threads;
+import io.berth.core.HostEvents;
 import io.berth.core.HostView;
+import io.berth.core.internal.Drain;
+import io.berth.core.internal.Futures;
+import io.berth.core.internal.Threads;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
@@ -13,7 +15,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -22,39 +23,31 @@ import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 
 /**
- * The engine of one queue, run by the host as a service on an event-loop verticle.
+ * One queue, run by the host as the service {@code queue:<name>} on an event-loop verticle. It wires the parts and
+ * runs their lifecycle:
  * <ul>
- *   <li><b>admission</b> ({@link #submit}): the single entry point of the event-bus address and the in-process
- *   path. It reserves a slot of {@code capacity} (queued plus running) with a CAS, assigns the id and puts the item
- *   in the channel; when the queue is full it refuses ({@code reject}) or parks the request on the queue's context
- *   ({@code wait}), where parked requests are admitted in FIFO order as slots free. A durable store goes here: an
- *   item is admitted once it is stored.</li>
- *   <li><b>the channel</b>: a lock-free FIFO of admitted items, bounded by the reservation above.</li>
- *   <li><b>dispatch</b>: the worker verticles pull from the channel; an idle worker is woken by one task on its
- *   context and only while it is idle (its credit); items never travel to workers as messages. The workers run on
- *   the queue's own pool ({@code berth-queue-<name>}, {@code concurrency} threads), or on virtual threads.</li>
- *   <li><b>stop</b>: admission ends, parked requests fail with {@code stopping}, queued items are named in the log;
- *   running items get the shutdown budget, then their tokens are cancelled. The workers are always undeployed; one
- *   still blocked in its item is undeployed when the item returns.</li>
+ *   <li>{@link Admission}: the single entry point of the event-bus address and the in-process path;</li>
+ *   <li>the {@link ItemStore} ({@link MemoryItemStore} today): where admitted items wait and their status is kept;</li>
+ *   <li>the {@link Worker}s, which claim items from the store and own their transitions. They run on the queue's
+ *   own pool ({@code berth-queue-<name>}, {@code concurrency} threads), or on virtual threads; an idle worker is
+ *   woken by one task on its context, and only while it is idle; items never travel to workers as messages.</li>
+ *   <li>stop: admission ends, parked requests fail with {@code stopping}, the store says what it drops (named in the
+ *   log); running items get the shutdown budget, then their tokens are cancelled; the workers are undeployed, one
+ *   still blocked in its item when the item returns.</li>
  * </ul>
  * The hot path takes no lock and makes no hop when there is room: an in-process enqueue admits on the caller's
- * thread, and a busy worker takes its next item without any message.
+ * thread, and a busy worker claims its next item without any message.
  */
 final class Dispatcher implements HostedService {
 
@@ -67,54 +60,32 @@ final class Dispatcher implements HostedService {
 
   private final QueueOptions options;
   private final Map<String, Handlers.Entry> handlers;
-  private final Supplier<HostView> host;
+  private final HostView host;
   private final String address;
-  private final StatusStore statuses;
+  private final ItemStore store;
+  private final Admission admission;
   private final ConcurrentHistogram latency = new ConcurrentHistogram(HIGHEST_LATENCY_MICROS, 2);
 
-  private final ConcurrentLinkedQueue<Item> channel = new ConcurrentLinkedQueue<>();
-  /** Items admitted and not finished (in the channel or running): at most {@code capacity}. */
-  private final AtomicInteger admitted = new AtomicInteger();
+  /** Items claimed by a worker and not ended; the stop drains to zero. */
   private final AtomicInteger running = new AtomicInteger();
-  /** Requests parked, or on their way to be parked: while any, new requests queue up behind them (FIFO). */
-  private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicInteger idleWorkers = new AtomicInteger();
-  /** Parked requests on their way to the queue's context, moved there in batches by one task at a time. */
-  private final ConcurrentLinkedQueue<Waiter> incoming = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean housekeeping = new AtomicBoolean();
-  private final AtomicLong ids = new AtomicLong();
-  private final ItemEvents itemEvents;
-  private final LongAdder enqueued = new LongAdder();
-  private final LongAdder rejected = new LongAdder();
-  private final LongAdder succeeded = new LongAdder();
-  private final LongAdder failed = new LongAdder();
-  private final LongAdder cancelled = new LongAdder();
-  private final LongAdder timedOut = new LongAdder();
+  private final List<String> workerDeployments = new CopyOnWriteArrayList<>();
 
   private volatile State state = State.NEW;
   private volatile Context context;
+  private volatile Promise<Void> drained;
   private Vertx vertx;
   private ServiceRegistry registry;
-  private String idPrefix;
   private MessageConsumer<Object> consumer;
-  private final List<String> workerDeployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Worker[] workers = new Worker[0];
 
-  // Owned by the queue's context.
-  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-  private long waiterTimer = -1;
-  private Promise<Void> drained;
-
-  private record Waiter(Item item, Promise<String> reply, long deadline) {
-  }
-
-  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, Supplier<HostView> host, ItemEvents itemEvents) {
-    this.itemEvents = itemEvents;
+  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host) {
     this.options = options;
     this.handlers = handlers;
     this.host = host;
     this.address = WorkQueues.address(options.name());
-    this.statuses = new StatusStore(options.statusRetention(), options.capacity());
+    this.store = new MemoryItemStore(options);
+    this.admission = new Admission(options, store, this::admitted);
   }
 
   String name() {
@@ -123,10 +94,6 @@ final class Dispatcher implements HostedService {
 
   QueueOptions options() {
     return options;
-  }
-
-  ServiceRegistry registry() {
-    return registry;
   }
 
   boolean accepts(String type) {
@@ -143,19 +110,15 @@ final class Dispatcher implements HostedService {
   public Future<Void> start(ServiceContext serviceContext) {
     vertx = serviceContext.vertx();
     context = vertx.getOrCreateContext();
-    registry = host.get().registry();
+    registry = host.registry();
     LocalCodec.register(vertx);
-    idPrefix = newIdPrefix();
     int n = options.concurrency();
     workers = new Worker[n];
     for (int i = 0; i < n; i++) {
       workers[i] = new Worker(this);
     }
     idleWorkers.set(n);
-    // Deployed from a context of their own, not as children of this verticle: Vert.x undeploys children before the
-    // parent's stop, which would wait for running items before the queue could even stop admitting.
-    Promise<Void> deployed = Promise.promise();
-    ThreadingModel model = host.get().options().virtualThreads() && Threads.virtualThreadsAvailable()
+    ThreadingModel model = host.options().virtualThreads() && Threads.virtualThreadsAvailable()
         ? ThreadingModel.VIRTUAL_THREAD : ThreadingModel.WORKER;
     DeploymentOptions deployment = new DeploymentOptions().setThreadingModel(model);
     if (model == ThreadingModel.WORKER) {
@@ -165,68 +128,56 @@ final class Dispatcher implements HostedService {
       deployment.setWorkerPoolName("berth-queue-" + name()).setWorkerPoolSize(n)
           .setMaxWorkerExecuteTime(365).setMaxWorkerExecuteTimeUnit(TimeUnit.DAYS);
     }
-    // join, not all: every deployment has ended when this completes, so a failed start can undeploy the rest.
-    ((VertxInternal) vertx).createEventLoopContext().runOnContext(x -> Future.join(java.util.Arrays.stream(workers)
-            .map(w -> vertx.deployVerticle(w, new DeploymentOptions(deployment))
-                .onSuccess(workerDeployments::add))
+    return store.open(this::wakeOne)
+        .compose(v -> deployWorkers(deployment))
+        .compose(v -> {
+          consumer = vertx.eventBus().consumer(address, this::onMessage);
+          return consumer.completion();
+        }).map(v -> {
+          state = State.RUNNING;
+          admission.open(context, newIdPrefix());
+          log.info("Queue '{}' ready: capacity {}, fullMode {}, concurrency {}, types {}", name(), options.capacity(),
+              options.fullMode().label(), n, types());
+          return (Void) null;
+        }).recover(e -> undeployWorkers().transform(x -> Future.failedFuture(e)));
+  }
+
+  /**
+   * Deploys the workers from a thread outside Vert.x, so that they are not children of this queue's verticle:
+   * Vert.x undeploys children before the parent's stop, which would wait for running items before the queue could
+   * even stop admitting. Completes on the queue's context once every deployment ended (join: a failed start can
+   * then undeploy the rest).
+   */
+  private Future<Void> deployWorkers(DeploymentOptions deployment) {
+    Promise<Void> deployed = Promise.promise();
+    Thread deployer = new Thread(() -> Future.join(Arrays.stream(workers)
+            .map(w -> vertx.deployVerticle(w, new DeploymentOptions(deployment)).onSuccess(workerDeployments::add))
             .toList())
-        .<Void>mapEmpty().onComplete(deployed));
-    return deployed.future().compose(v -> {
-      consumer = vertx.eventBus().consumer(address, this::onMessage);
-      return consumer.completion();
-    }).map(v -> {
-      state = State.RUNNING;
-      log.info("Queue '{}' ready: capacity {}, fullMode {}, concurrency {}, types {}", name(), options.capacity(),
-          options.fullMode().label(), n, types());
-      return (Void) null;
-    }).recover(e -> undeployWorkers().transform(x -> Future.failedFuture(e)));
+        .<Void>mapEmpty().onComplete(deployed), "berth-queue-" + name() + "-deploy");
+    deployer.setDaemon(true);
+    deployer.start();
+    return Futures.backOn(context, deployed.future());
   }
 
   @Override
   public Future<Void> stop(ServiceContext serviceContext) {
-    Duration budget = host.get().remainingShutdownTime();
+    Duration budget = host.remainingShutdownTime();
+    // Set before running is read (below, and by the workers' claim): see claim().
     state = State.STOPPING;
-    if (waiterTimer >= 0) {
-      vertx.cancelTimer(waiterTimer);
-      waiterTimer = -1;
-    }
-    for (Waiter w; (w = waiters.pollFirst()) != null || (w = incoming.poll()) != null; ) {
-      waiting.decrementAndGet();
-      w.reply.fail(stopping());
-    }
-    List<String> notRun = new ArrayList<>();
-    for (Item item; (item = channel.poll()) != null; ) {
-      notRun.add(item.id);
-      admitted.decrementAndGet();
-    }
-    drained = Promise.promise();
+    admission.close();
+    List<String> notRun = store.stop();
+    Promise<Void> d = Promise.promise();
+    drained = d;
     if (running.get() == 0) {
-      drained.complete();
+      d.tryComplete();
     }
     log.info("Queue '{}' stopping: {} item(s) running, {} admitted but not started", name(), running.get(),
         notRun.size());
-    long grace = Math.min(1000, budget.toMillis() / 5);
-    long wait = Math.max(1, budget.toMillis() - grace);
-    Future<Void> done = drained.future()
-        .timeout(wait, TimeUnit.MILLISECONDS)
-        .recover(e -> {
-          List<String> cut = new ArrayList<>();
-          for (Worker w : workers) {
-            Item item = w.current;
-            if (item != null) {
-              cut.add(item.id);
-              item.cancellation.cancel("shutdown");
-            }
-          }
-          log.warn("Queue '{}': {} item(s) still running after {}ms; their tokens are cancelled: {}", name(),
-              cut.size(), wait, String.join(", ", cut));
-          return drained.future().timeout(Math.max(1, grace), TimeUnit.MILLISECONDS)
-              .recover(e2 -> Future.failedFuture(new StopTimeoutException(running.get()
-                  + " item(s) did not return after their tokens were cancelled")));
-        });
-    return done.transform(ar -> {
+    Future<Void> done = Drain.thenCancel(d.future(), budget, this::cancelRunning, running::get,
+        "Queue '" + name() + "': item(s)");
+    return Futures.backOn(context, done).transform(ar -> {
       if (!notRun.isEmpty()) {
-        // The durable store will keep these for the next start; for now, name them so nothing is lost silently.
+        // A durable store keeps these for the next start; the memory store names them so nothing is lost silently.
         log.warn("Queue '{}' stopped with {} item(s) admitted but not run: {}", name(), notRun.size(),
             String.join(", ", notRun));
       }
@@ -245,6 +196,18 @@ final class Dispatcher implements HostedService {
     });
   }
 
+  /** Cancels the tokens of the running items; their ids, for the log. */
+  private String cancelRunning() {
+    List<String> cut = new ArrayList<>();
+    for (Worker w : workers) {
+      String id = w.cancelRunning("shutdown");
+      if (id != null) {
+        cut.add(id);
+      }
+    }
+    return String.join(", ", cut);
+  }
+
   /** Undeploys the worker verticles deployed so far (which also closes the queue's pool); never fails. */
   private Future<Void> undeployWorkers() {
     List<String> ids = new ArrayList<>(workerDeployments);
@@ -257,78 +220,25 @@ final class Dispatcher implements HostedService {
 
   // ---------------------------------------------------------------- admission
 
-  /**
-   * Admission, from any thread: admits at once when there is room and nobody waits, refuses in reject mode, and
-   * otherwise parks the request on the queue's context. The future completes on the caller's context, if any.
-   */
-  Future<String> submit(Item item) {
-    Context ctx = context;
-    if (ctx == null || state != State.RUNNING) {
-      return Future.failedFuture(stopping());
+  /** The handler of {@code type}; an unknown type is refused here, at enqueue, never discovered when it would run. */
+  Handlers.Entry handler(String type) {
+    Handlers.Entry h = handlers.get(type);
+    if (h == null) {
+      throw new WorkException(WorkException.UNKNOWN_TYPE, "queue '" + name() + "' has no handler for type '" + type
+          + "'; its types are: " + String.join(", ", types()), WorkItems.TYPE);
     }
-    if (waiting.get() == 0 && tryReserve()) {
-      try {
-        return Future.succeededFuture(admit(item));
-      } catch (WorkException e) {
-        return Future.failedFuture(e);
-      }
-    }
-    if (options.fullMode() == FullMode.REJECT) {
-      rejected.increment();
-      return Future.failedFuture(new WorkException(WorkException.QUEUE_FULL, "queue '" + name()
-          + "' is full (capacity " + options.capacity() + ")"));
-    }
-    waiting.incrementAndGet();
-    Promise<String> parked = Promise.promise();
-    incoming.offer(new Waiter(item, parked, System.nanoTime() + options.enqueueTimeout().toNanos()));
-    Context caller = Vertx.currentContext();
-    if (caller == ctx) {
-      housekeeping();
-      return parked.future();
-    }
-    try {
-      scheduleHousekeeping();
-    } catch (RejectedExecutionException e) {
-      // Vert.x is closing: nothing will run the housekeeping, so refuse here.
-      parked.tryFail(stopping());
-      return parked.future();
-    }
-    if (caller == null || parked.future().isComplete()) {
-      return parked.future();
-    }
-    // Hand the outcome back on the caller's context, as a Vert.x caller expects.
-    Promise<String> result = Promise.promise();
-    parked.future().onComplete(ar -> caller.runOnContext(v -> result.handle(ar)));
-    return result.future();
+    return h;
   }
 
-  private boolean tryReserve() {
-    int capacity = options.capacity();
-    for (int a = admitted.get(); a < capacity; a = admitted.get()) {
-      if (admitted.compareAndSet(a, a + 1)) {
-        return true;
-      }
-    }
-    return false;
+  /** Enqueues an item whose handler is known; see {@link Admission#submit}. */
+  Future<String> submit(String type, JsonObject payload, Handlers.Entry handler) {
+    return admission.submit(type, payload, handler);
   }
 
-  /** Admits an item whose slot is reserved: id, status, channel, and a worker woken if one is idle. */
-  private String admit(Item item) {
-    item.id = idPrefix.concat(Long.toString(ids.incrementAndGet()));   // decimal: the JDK's fastest long-to-string
-    item.enqueuedNanos = System.nanoTime();
-    item.enqueuedMillis = System.currentTimeMillis();
-    statuses.add(item);
-    channel.offer(item);
-    if (state != State.RUNNING && channel.remove(item)) {
-      // The stop drained the channel before this item got in: refuse it rather than leave it unseen.
-      statuses.remove(item);
-      admitted.decrementAndGet();
-      throw stopping();
-    }
-    enqueued.increment();
-    itemEvents.changed(vertx, name(), item);
+  /** Admission accepted {@code item} (on the thread that admitted it). */
+  private void admitted(Item item) {
+    published(item);
     wakeOne();
-    return item.id;
   }
 
   private void wakeOne() {
@@ -336,82 +246,21 @@ final class Dispatcher implements HostedService {
       return;
     }
     for (Worker w : workers) {
-      if (w.idle.get() && claim(w)) {
-        w.wake();
+      if (w.wake()) {
         return;
       }
     }
   }
 
-  /** Runs {@link #housekeeping()} soon, once for any number of calls made before it runs (admission batches). */
-  private void scheduleHousekeeping() {
-    if (housekeeping.compareAndSet(false, true)) {
-      try {
-        context.runOnContext(v -> housekeeping());
-      } catch (RejectedExecutionException e) {
-        // Vert.x is closing: nothing is left to admit or to wait for.
-      }
-    }
-  }
-
-  /**
-   * On the queue's context: parks the incoming requests (in arrival order), admits parked requests while there is
-   * room, and completes the stop's drain once nothing runs.
-   */
-  private void housekeeping() {
-    housekeeping.set(false);
-    for (Waiter w; (w = incoming.poll()) != null; ) {
-      if (state != State.RUNNING) {
-        waiting.decrementAndGet();
-        w.reply.fail(stopping());
-      } else {
-        waiters.addLast(w);
-      }
-    }
-    admitWaiters();
-    armWaiterTimer();
-    if (drained != null && running.get() == 0) {
-      drained.tryComplete();
-    }
-  }
-
-  /** On the queue's context: admits parked requests, oldest first, while there is room. */
-  private void admitWaiters() {
-    while (state == State.RUNNING && !waiters.isEmpty() && tryReserve()) {
-      Waiter w = waiters.pollFirst();
-      waiting.decrementAndGet();
-      try {
-        w.reply.complete(admit(w.item));
-      } catch (WorkException e) {
-        w.reply.fail(e);
-      }
-    }
-  }
-
-  private void armWaiterTimer() {
-    Waiter head = waiters.peekFirst();
-    if (waiterTimer >= 0 || head == null) {
-      return;
-    }
-    // All waiters share one timeout, so deadlines grow along the deque: one timer for the head is enough.
-    long delay = Math.max(1, TimeUnit.NANOSECONDS.toMillis(head.deadline - System.nanoTime()) + 1);
-    waiterTimer = vertx.setTimer(delay, id -> {
-      waiterTimer = -1;
-      long now = System.nanoTime();
-      for (Waiter w; (w = waiters.peekFirst()) != null && w.deadline - now <= 0; ) {
-        waiters.pollFirst();
-        waiting.decrementAndGet();
-        w.reply.fail(new WorkException(WorkException.ENQUEUE_TIMEOUT, "queue '" + name() + "' had no room within "
-            + options.enqueueTimeout().toMillis() + "ms (enqueueTimeout)"));
-      }
-      armWaiterTimer();
-    });
-  }
-
   private void onMessage(Message<Object> message) {
     Future<String> f;
     try {
-      f = submit(toItem(message.body()));
+      if (message.body() instanceof LocalWork local) {
+        f = submit(local.type, null, local.handler);
+      } else {
+        WorkItems.Request r = WorkItems.parse(message.body());
+        f = submit(r.type(), r.payload(), handler(r.type()));
+      }
     } catch (WorkException e) {
       f = Future.failedFuture(e);
     }
@@ -433,138 +282,93 @@ final class Dispatcher implements HostedService {
     }
   }
 
-  /** Turns an event-bus body into an item: {@code {"type", "payload"}} or {@link LocalWork}. */
-  Item toItem(Object body) {
-    if (body instanceof LocalWork local) {
-      return new Item(local.type, null, local.blocking, local.async);
-    }
-    if (!(body instanceof JsonObject json)) {
-      throw new WorkException(WorkException.INVALID_ITEM, "a work item must be a JSON object with a 'type', not "
-          + (body == null ? "null" : body.getClass().getSimpleName()));
-    }
-    Object type = json.getValue("type");
-    if (!(type instanceof String t) || t.isBlank()) {
-      throw new WorkException(WorkException.UNKNOWN_TYPE, "the item's 'type' must be a non-blank string");
-    }
-    Object payload = json.getValue("payload");
-    if (payload != null && !(payload instanceof JsonObject)) {
-      throw new WorkException(WorkException.INVALID_ITEM, "the item's 'payload' must be a JSON object");
-    }
-    return typed(t, (JsonObject) payload);
+  // ---------------------------------------------------------------- for the workers
+
+  ServiceRegistry registry() {
+    return registry;
   }
 
-  /** A typed item; an unknown type is refused here, at enqueue, never discovered when it would run. */
-  Item typed(String type, JsonObject payload) {
-    Handlers.Entry h = handlers.get(type);
-    if (h == null) {
-      throw new WorkException(WorkException.UNKNOWN_TYPE, "queue '" + name() + "' has no handler for type '" + type
-          + "'; its types are: " + String.join(", ", types()));
-    }
-    return new Item(type, payload == null ? new JsonObject() : payload, h.blocking(), h.async());
+  /** The queue's context: where item timeouts are armed, as a blocking item holds its worker's context. */
+  Context context() {
+    return context;
   }
 
-  // ---------------------------------------------------------------- workers
+  /** A worker went idle: admission may wake it. */
+  void workerIdle() {
+    idleWorkers.incrementAndGet();
+  }
+
+  /** A worker took its credit back (woken, or busy again on its own). */
+  void workerBusy() {
+    idleWorkers.decrementAndGet();
+  }
+
+  /** Cheap and possibly stale: whether a claim may find an item. */
+  boolean hasDue() {
+    return store.hasDue();
+  }
 
   /**
-   * The next item for a worker, counted as running from here; null when empty or stopping. The worker counts itself
+   * The next item for a worker, counted as running from here; null when none or stopping. The worker counts itself
    * as running before it reads the state, and the stop sets the state before it reads {@code running}: so either the
    * stop waits for this worker, or the worker sees the stop and takes nothing.
    */
-  Item poll() {
-    if (state != State.RUNNING || channel.isEmpty()) {
+  Item claim() {
+    if (state != State.RUNNING || !store.hasDue()) {
       return null;
     }
     running.incrementAndGet();
-    Item item = state == State.RUNNING ? channel.poll() : null;
-    if (item == null && running.decrementAndGet() == 0 && state != State.RUNNING) {
-      scheduleHousekeeping();   // the stop may have seen this worker counted: its drain completes there
+    Item item = state == State.RUNNING ? store.claim() : null;
+    if (item == null) {
+      notRunning();
     }
     return item;
   }
 
-  boolean channelEmpty() {
-    return channel.isEmpty();
+  /** A worker started {@code item} (it is {@code running}). */
+  void started(Item item) {
+    store.started(item);
+    published(item);
   }
 
-  void idle(Worker w) {
-    w.idle.set(true);
-    idleWorkers.incrementAndGet();
+  /** A worker ended {@code item} (its state is final): record it and free its slot. */
+  void finished(Item item) {
+    store.finished(item);
+    latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, item.waitedNanos() / 1000)));
+    published(item);
+    admission.release();
+    notRunning();
   }
 
-  /** Takes an idle worker's credit; true for the one caller that got it. */
-  boolean claim(Worker w) {
-    if (w.idle.compareAndSet(true, false)) {
-      idleWorkers.decrementAndGet();
-      return true;
-    }
-    return false;
-  }
-
-  /** A worker started {@code item}: arm its timeout on the queue's context, as a blocking item holds the worker's. */
-  void started(Item item, Worker worker) {
-    itemEvents.changed(vertx, name(), item);
-    long timeout = options.timeout().toMillis();
-    if (timeout > 0) {
-      context.runOnContext(v -> {
-        if (item.state.isFinal()) {
-          return;
-        }
-        long timer = vertx.setTimer(timeout, id -> {
-          if (!item.state.isFinal()) {
-            item.timedOut = true;
-            item.cancellation.cancel("timeout");
-            worker.timedOut(item);
-          }
-        });
-        item.timer = timer;
-        // completed() may have read the timer before it was set: the item ended meanwhile, so cancel it here.
-        if (item.state.isFinal()) {
-          vertx.cancelTimer(timer);
-        }
-      });
+  private void notRunning() {
+    if (running.decrementAndGet() == 0 && state != State.RUNNING) {
+      Promise<Void> d = drained;   // set by the stop before it read running: null means it saw this worker idle
+      if (d != null) {
+        d.tryComplete();
+      }
     }
   }
 
-  /** A worker finished {@code item} (its state is final): count it and free its slot. */
-  void completed(Item item) {
-    long timer = item.timer;   // -1 when not armed yet: started() cancels it then, as it sees the final state
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
-    switch (item.state) {
-      case SUCCEEDED -> succeeded.increment();
-      case FAILED -> failed.increment();
-      case TIMED_OUT -> timedOut.increment();
-      default -> cancelled.increment();
-    }
-    latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, (item.startedNanos - item.enqueuedNanos) / 1000)));
-    statuses.finished(item);
-    itemEvents.changed(vertx, name(), item);
-    running.decrementAndGet();
-    admitted.decrementAndGet();
-    if (waiting.get() > 0 || state != State.RUNNING) {
-      scheduleHousekeeping();
+  /** Publishes the item's status as an {@code item} host event, built only when a listener wants it. */
+  private void published(Item item) {
+    HostEvents events = host.events();
+    if (events.wanted(ItemEvent.TOPIC)) {
+      events.publish(ItemEvent.of(name(), item));
     }
   }
 
   // ---------------------------------------------------------------- queries
 
   Optional<ItemStatus> status(String id) {
-    Item item = statuses.get(id);
-    return item == null ? Optional.empty() : Optional.of(item.snapshot(name()));
+    return store.status(id);
   }
 
   QueueStats stats() {
-    int run = running.get();
-    return new QueueStats(name(), options.capacity(), Math.max(0, admitted.get() - run), run, enqueued.sum(),
-        rejected.sum(), succeeded.sum(), failed.sum(), cancelled.sum(), timedOut.sum(),
-        latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue());
-  }
-
-  private WorkException stopping() {
-    return new WorkException(WorkException.STOPPING, state == State.NEW
-        ? "queue '" + name() + "' is not running yet"
-        : "queue '" + name() + "' is stopping and admits no new items");
+    return new QueueStats(name(), options.capacity(), (int) store.count(ItemState.QUEUED),
+        (int) store.count(ItemState.RUNNING), admission.enqueued(), admission.rejected(),
+        store.count(ItemState.SUCCEEDED), store.count(ItemState.FAILED), store.count(ItemState.CANCELLED),
+        store.count(ItemState.TIMED_OUT), latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
+        latency.getMaxValue());
   }
 
   private static String newIdPrefix() {

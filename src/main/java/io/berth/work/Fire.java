@@ -1,7 +1,8 @@
 package io.berth.work;
 
-import io.berth.core.internal.StopTimeoutException;
 import io.berth.core.HostView;
+import io.berth.core.internal.Drain;
+import io.berth.core.internal.Failures;
 import io.berth.service.CancellationSource;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
@@ -12,13 +13,11 @@ import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Fire-and-forget work (the seed's {@code CannonService.Fire}): runs off the caller, with a scope of its own, on a
@@ -33,7 +32,7 @@ final class Fire implements HostedService {
   static final int POOL_SIZE = 16;
   private static final Logger log = LoggerFactory.getLogger(Fire.class);
 
-  private final Supplier<HostView> host;
+  private final HostView host;
   private final Map<String, CancellationSource> running = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong fired = new AtomicLong();
@@ -44,7 +43,7 @@ final class Fire implements HostedService {
   private volatile Promise<Void> drained;
   private volatile WorkerExecutor executor;
 
-  Fire(Supplier<HostView> host) {
+  Fire(HostView host) {
     this.host = host;
   }
 
@@ -64,15 +63,14 @@ final class Fire implements HostedService {
       return refuse(name, onError);
     }
     fired.incrementAndGet();
-    HostView h = host.get();
-    Vertx vertx = h.vertx();
-    WorkContext ctx = new WorkContext(id, NAME, name, null, cancellation.token(), 1, h.registry(), vertx);
+    Vertx vertx = host.vertx();
+    WorkContext ctx = new WorkContext(id, NAME, name, null, cancellation.token(), 1, host.registry(), vertx);
     return pool.<Void>executeBlocking(() -> {
       try {
         work.handle(ctx);
         return null;
       } finally {
-        ctx.end();
+        ctx.end();   // on the pool's thread: a scoped service whose close blocks never holds an event loop
       }
     }, false).onComplete(ar -> {
       running.remove(id);
@@ -80,7 +78,7 @@ final class Fire implements HostedService {
         succeeded.incrementAndGet();
       } else {
         failed.incrementAndGet();
-        log.error("Fire-and-forget '{}' ({}) failed: {}", name, id, Worker.describe(ar.cause()), ar.cause());
+        log.error("Fire-and-forget '{}' ({}) failed: {}", name, id, Failures.describe(ar.cause()), ar.cause());
         notify(name, onError, ar.cause());
       }
       drainedIfIdle();
@@ -128,7 +126,6 @@ final class Fire implements HostedService {
   @Override
   public Future<Void> stop(ServiceContext context) {
     stopping = true;
-    Duration budget = host.get().remainingShutdownTime();
     Promise<Void> d = Promise.promise();
     drained = d;
     if (running.isEmpty()) {
@@ -136,14 +133,9 @@ final class Fire implements HostedService {
     } else {
       log.info("Fire-and-forget: waiting for {} running job(s)", running.size());
     }
-    long grace = Math.min(1000, budget.toMillis() / 5);
-    long wait = Math.max(1, budget.toMillis() - grace);
-    return d.future().timeout(wait, TimeUnit.MILLISECONDS).recover(e -> {
-      log.warn("Fire-and-forget: {} job(s) still running after {}ms; their tokens are cancelled: {}",
-          running.size(), wait, String.join(", ", running.keySet()));
+    return Drain.thenCancel(d.future(), host.remainingShutdownTime(), () -> {
       running.values().forEach(c -> c.cancel("shutdown"));
-      return d.future().timeout(Math.max(1, grace), TimeUnit.MILLISECONDS).recover(e2 -> Future.failedFuture(
-          new StopTimeoutException(running.size() + " fire-and-forget job(s) did not return after cancellation")));
-    }).eventually(() -> executor.close());
+      return String.join(", ", running.keySet());
+    }, running::size, "Fire-and-forget: job(s)").eventually(() -> executor.close());
   }
 }

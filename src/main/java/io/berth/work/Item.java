@@ -1,42 +1,72 @@
 package io.berth.work;
 
-import io.berth.service.CancellationSource;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 
 /**
- * One admitted work item and its progress. Plain data plus the code that runs it: a typed item's handler is looked
- * up at enqueue, so the payload ({@code type}, {@code payload}) is all a durable store would have to keep.
- * Written by the dispatcher (admission, completion) and by one worker (start, end); fields read elsewhere are
- * volatile, and {@link #state} is written last so a reader that sees it sees the rest.
+ * One admitted work item. Admission creates it with its id and enqueue time (final); from then on only the worker
+ * that claimed it writes its progress ({@link #start}, {@link #end}); status readers on other threads see volatile
+ * fields, and {@link #state} is written last so a reader that sees it sees the rest. The handler was looked up at
+ * enqueue and is not data: {@code type} and {@code payload} are all a durable store keeps.
  */
 final class Item {
 
+  final String id;
   final String type;
   final JsonObject payload;
-  final WorkHandler blocking;
-  final AsyncWorkHandler async;
+  final Handlers.Entry handler;
+  final long enqueuedNanos;
+  final long enqueuedMillis;
 
-  String id;
-  long enqueuedNanos;
-  volatile long enqueuedMillis;
-  long startedNanos;
-  volatile long startedMillis;
-  volatile long finishedMillis;
-  volatile int attempts;
-  volatile String error;
-  volatile ItemState state = ItemState.QUEUED;
-  volatile boolean timedOut;
-  CancellationSource cancellation;
-  WorkContext context;
-  volatile long timer = -1;
+  private volatile int attempts;
+  private volatile long startedNanos;
+  private volatile long startedMillis;
+  private volatile long finishedMillis;
+  private volatile String error;
+  private volatile ItemState state = ItemState.QUEUED;
 
-  Item(String type, JsonObject payload, WorkHandler blocking, AsyncWorkHandler async) {
+  Item(String id, String type, JsonObject payload, Handlers.Entry handler) {
+    this.id = id;
     this.type = type;
     this.payload = payload;
-    this.blocking = blocking;
-    this.async = async;
+    this.handler = handler;
+    this.enqueuedNanos = System.nanoTime();
+    this.enqueuedMillis = System.currentTimeMillis();
+  }
+
+  /** The claiming worker's transition {@code queued → running}; returns the attempt number. */
+  int start() {
+    int attempt = attempts + 1;
+    attempts = attempt;
+    startedNanos = System.nanoTime();
+    startedMillis = System.currentTimeMillis();
+    state = ItemState.RUNNING;
+    return attempt;
+  }
+
+  /** The claiming worker's transition to a final state, with the error (null on success). */
+  void end(ItemState outcome, String why) {
+    error = why;
+    finishedMillis = System.currentTimeMillis();
+    state = outcome;
+  }
+
+  ItemState state() {
+    return state;
+  }
+
+  int attempts() {
+    return attempts;
+  }
+
+  String error() {
+    return error;
+  }
+
+  /** Enqueue to start, for the latency histogram. */
+  long waitedNanos() {
+    return startedNanos - enqueuedNanos;
   }
 
   ItemStatus snapshot(String queue) {

@@ -16,13 +16,11 @@ public final class LocalWork {
   public static final String DEFAULT_TYPE = "local";
 
   final String type;
-  final WorkHandler blocking;
-  final AsyncWorkHandler async;
+  final Handlers.Entry handler;
 
   private LocalWork(String type, WorkHandler blocking, AsyncWorkHandler async) {
     this.type = Objects.requireNonNull(type, "type");
-    this.blocking = blocking;
-    this.async = async;
+    this.handler = new Handlers.Entry(blocking, async);
   }
 
   /** Blocking work, run on a worker thread. */

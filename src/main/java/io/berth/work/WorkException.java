@@ -15,22 +15,44 @@ public final class WorkException extends RuntimeException {
   public static final String STOPPING = "stopping";
   public static final String UNKNOWN_TYPE = "unknown_type";
   public static final String UNKNOWN_QUEUE = "unknown_queue";
-  /** A malformed item: an event-bus body that is not a JSON object, or a payload that is not one. */
+  /** A malformed item: a body that is not a JSON object, a payload that is not one, or a field an item has not. */
   public static final String INVALID_ITEM = "invalid_item";
 
   /** The failure code of an event-bus reply that carries a WorkException; the message is {@code "<code>: <text>"}. */
   static final int REPLY_FAILURE_CODE = 4290;
 
   private final String code;
+  private final String field;
 
   public WorkException(String code, String message) {
+    this(code, message, null);
+  }
+
+  /** A refusal about one field of the item ({@code type}, {@code payload}, or a field an item does not have). */
+  public WorkException(String code, String message, String field) {
     super(message, null, false, false);
     this.code = code;
+    this.field = field;
   }
 
   /** One of the codes above. */
   public String code() {
     return code;
+  }
+
+  /**
+   * The item's field that was refused ({@link WorkItems#TYPE}, {@link WorkItems#PAYLOAD}, or the name of a field an
+   * item does not have), or null when the refusal is not about one field (the whole body, a full queue, ...).
+   */
+  public String field() {
+    return field;
+  }
+
+  /** The queue is not running yet, or no longer admits items. */
+  static WorkException stopping(String queue, boolean started) {
+    return new WorkException(STOPPING, started
+        ? "queue '" + queue + "' is stopping and admits no new items"
+        : "queue '" + queue + "' is not running yet");
   }
 
   /** The event-bus failure that carries this exception to a requester on another verticle or node. */

@@ -1,49 +1,109 @@
 package io.berth.work;
 
+import io.berth.config.ConfigException;
+import io.berth.config.ConfigReader;
 import io.berth.core.HostModule;
+import io.berth.core.HostView;
 import io.berth.core.ModuleContext;
 import io.berth.core.ServiceKind;
+import io.berth.service.HostedService;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
-/** TEMPORARY bridge until the work-split branch lands its WorkModule. */
+/**
+ * The work queues and fire-and-forget work as a host module. Declare queues and handlers here; config
+ * ({@code queues.<name>}) may override a queue's options, and a section naming no declared queue declares it.
+ * Registers the service {@code fire}, then one service {@code queue:<name>} per queue in declaration order, all
+ * started before the application's services and stopped after them, and provides {@link WorkQueues}.
+ */
 public final class WorkModule implements HostModule {
 
-  private final WorkQueues.Builder builder = WorkQueues.builder();
+  private final Map<String, QueueOptions> declared = new LinkedHashMap<>();
+  private final Handlers handlers = new Handlers();
 
+  /** Declares a queue; config ({@code queues.<name>}) may override its options. */
   public WorkModule queue(QueueOptions options) {
-    builder.queue(options);
+    if (declared.putIfAbsent(options.name(), options) != null) {
+      throw new IllegalArgumentException("queue '" + options.name() + "' is declared twice");
+    }
     return this;
   }
 
+  /** A blocking handler for {@code type} on every queue. */
   public WorkModule handler(String type, WorkHandler handler) {
-    builder.handler(type, handler);
+    handlers.add(null, type, new Handlers.Entry(Objects.requireNonNull(handler), null));
     return this;
   }
 
+  /** A blocking handler for {@code type} on queue {@code queue} only. */
   public WorkModule handler(String queue, String type, WorkHandler handler) {
-    builder.handler(queue, type, handler);
+    handlers.add(Objects.requireNonNull(queue), type, new Handlers.Entry(Objects.requireNonNull(handler), null));
     return this;
   }
 
+  /** An async handler for {@code type} on every queue. */
   public WorkModule asyncHandler(String type, AsyncWorkHandler handler) {
-    builder.asyncHandler(type, handler);
+    handlers.add(null, type, new Handlers.Entry(null, Objects.requireNonNull(handler)));
     return this;
   }
 
+  /** An async handler for {@code type} on queue {@code queue} only. */
   public WorkModule asyncHandler(String queue, String type, AsyncWorkHandler handler) {
-    builder.asyncHandler(queue, type, handler);
+    handlers.add(Objects.requireNonNull(queue), type, new Handlers.Entry(null, Objects.requireNonNull(handler)));
     return this;
   }
 
+  /**
+   * Reads the {@code queues} section of the config, if any, builds the queues and registers their services and
+   * the {@link WorkQueues} feature.
+   *
+   * @throws ConfigException for a bad {@code queues} section
+   * @throws IllegalArgumentException for a handler of a queue that is not declared
+   */
   @Override
   public void register(ModuleContext context) {
-    WorkQueues queues = builder.build(context.config().has("queues") ? context.config().section("queues") : null,
-        context::host);
-    context.provide(WorkQueues.class, queues);
-    for (Map.Entry<String, io.berth.service.HostedService> e : queues.services().entrySet()) {
-      context.service(e.getKey(), e.getKey().startsWith("queue:") ? ServiceKind.QUEUE : ServiceKind.HOSTED,
-          ModuleContext.Placement.FIRST, e.getValue());
+    ConfigReader config = context.config();
+    WorkQueues work = build(config.has("queues") ? config.section("queues") : null, context.host());
+    for (Map.Entry<String, HostedService> e : work.services().entrySet()) {
+      ServiceKind kind = e.getKey().equals(Fire.NAME) ? ServiceKind.HOSTED : ServiceKind.QUEUE;
+      context.service(e.getKey(), kind, ModuleContext.Placement.FIRST, e.getValue());
     }
+    context.provide(WorkQueues.class, work);
+  }
+
+  /** The queues and their services; {@code config} is the {@code queues} section, or null. */
+  @SuppressWarnings("deprecation")
+  WorkQueues build(ConfigReader config, HostView host) {
+    Map<String, QueueOptions> all = new LinkedHashMap<>(declared);
+    if (config != null) {
+      for (String name : config.names()) {
+        if (!all.containsKey(name)) {
+          try {
+            all.put(name, new QueueOptions(name));
+          } catch (IllegalArgumentException e) {
+            throw new ConfigException(config.key(name), e.getMessage());
+          }
+        }
+      }
+      all.values().forEach(o -> o.read(config.section(o.name())));
+    }
+    for (String q : handlers.queuesWithHandlers()) {
+      if (!all.containsKey(q)) {
+        throw new IllegalArgumentException("a handler is registered for queue '" + q + "', which is not declared");
+      }
+    }
+    Fire fire = new Fire(host);
+    Map<String, WorkQueue> queues = new LinkedHashMap<>();
+    Map<String, HostedService> services = new LinkedHashMap<>();
+    services.put(Fire.NAME, fire);
+    for (QueueOptions o : all.values()) {
+      Dispatcher d = new Dispatcher(o, handlers.forQueue(o.name()), host);
+      queues.put(o.name(), new WorkQueue(d));
+      services.put("queue:" + o.name(), d);
+    }
+    return new WorkQueues(Collections.unmodifiableMap(queues), Collections.unmodifiableMap(services), fire, host);
   }
 }

@@ -41,18 +41,18 @@ public final class WorkQueue {
 
   /** Enqueues a typed item; the queue takes the payload over, so do not change it afterwards. */
   public Future<String> enqueue(String type, JsonObject payload) {
-    Item item;
+    Handlers.Entry handler;
     try {
-      item = dispatcher.typed(type, payload);
+      handler = dispatcher.handler(type);
     } catch (WorkException e) {
       return Future.failedFuture(e);
     }
-    return dispatcher.submit(item);
+    return dispatcher.submit(type, payload == null ? new JsonObject() : payload, handler);
   }
 
   /** Enqueues in-process work (a lambda), under the same capacity and admission as typed items. */
   public Future<String> enqueue(LocalWork work) {
-    return dispatcher.submit(dispatcher.toItem(work));
+    return dispatcher.submit(work.type, null, work.handler);
   }
 
   /** The status of a queued, running or recently finished item ({@code statusRetention}). */

@@ -1,7 +1,5 @@
 package io.berth.work;
 
-import io.berth.config.ConfigException;
-import io.berth.config.ConfigReader;
 import io.berth.core.HostView;
 import io.berth.service.HostedService;
 import io.vertx.core.Future;
@@ -9,18 +7,15 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
- * The host's work: its named queues and fire-and-forget work ({@link Host#work()}). Queues are declared in code
- * ({@code Host.builder().queue(...)}) or in config ({@code queues.<name>}); each one runs as the host service
+ * The host's work, a feature of {@link WorkModule}: its named queues and fire-and-forget work. Queues are declared
+ * in code ({@link WorkModule#queue}) or in config ({@code queues.<name>}); each one runs as the host service
  * {@code queue:<name>}, started before the application's services and stopped after them.
  */
 public final class WorkQueues {
@@ -28,28 +23,16 @@ public final class WorkQueues {
   /** The event-bus address prefix: a queue listens on {@code berth.queue.<name>}. */
   public static final String ADDRESS_PREFIX = "berth.queue.";
 
-  /**
-   * Event bus address of item status changes, {@code {"queue", "id", "type", "status", "attempts", "error"?}},
-   * published while at least one {@link #watchItems()} is open.
-   */
-  public static final String ITEMS_ADDRESS = "berth.items";
-
   private final Map<String, WorkQueue> queues;
   private final Map<String, HostedService> services;
   private final Fire fire;
+  private final HostView host;
 
-  private final ItemEvents itemEvents;
-
-  private WorkQueues(Map<String, WorkQueue> queues, Map<String, HostedService> services, Fire fire,
-                     ItemEvents itemEvents) {
-    this.itemEvents = itemEvents;
+  WorkQueues(Map<String, WorkQueue> queues, Map<String, HostedService> services, Fire fire, HostView host) {
     this.queues = queues;
     this.services = services;
     this.fire = fire;
-  }
-
-  public static Builder builder() {
-    return new Builder();
+    this.host = host;
   }
 
   /** The event-bus address of queue {@code name}. */
@@ -115,95 +98,8 @@ public final class WorkQueues {
     return fire.fire(Objects.requireNonNull(name, "name"), Objects.requireNonNull(work, "work"), onError);
   }
 
-  /** For the host: the services to run, by service name, in start order ({@code fire}, then each queue). */
-  /**
-   * Starts publishing item status changes on {@link #ITEMS_ADDRESS} until the returned handle is closed (the admin
-   * event stream holds one per client); with no watcher nothing is published.
-   */
-  public AutoCloseable watchItems() {
-    return itemEvents.watch();
-  }
-
-  public Map<String, HostedService> services() {
+  /** For {@link WorkModule}: the services to run, by service name, in start order ({@code fire}, then each queue). */
+  Map<String, HostedService> services() {
     return services;
-  }
-
-  /** Collects queues and handlers; used by {@code Host.Builder}. */
-  public static final class Builder {
-
-    private final Map<String, QueueOptions> declared = new LinkedHashMap<>();
-    private final Handlers handlers = new Handlers();
-
-    private Builder() {
-    }
-
-    /** Declares a queue; config ({@code queues.<name>}) may override its options. */
-    public Builder queue(QueueOptions options) {
-      if (declared.putIfAbsent(options.name(), options) != null) {
-        throw new IllegalArgumentException("queue '" + options.name() + "' is declared twice");
-      }
-      return this;
-    }
-
-    /** A blocking handler for {@code type} on every queue. */
-    public Builder handler(String type, WorkHandler handler) {
-      handlers.add(null, type, new Handlers.Entry(Objects.requireNonNull(handler), null));
-      return this;
-    }
-
-    /** A blocking handler for {@code type} on queue {@code queue} only. */
-    public Builder handler(String queue, String type, WorkHandler handler) {
-      handlers.add(Objects.requireNonNull(queue), type, new Handlers.Entry(Objects.requireNonNull(handler), null));
-      return this;
-    }
-
-    /** An async handler for {@code type} on every queue. */
-    public Builder asyncHandler(String type, AsyncWorkHandler handler) {
-      handlers.add(null, type, new Handlers.Entry(null, Objects.requireNonNull(handler)));
-      return this;
-    }
-
-    /** An async handler for {@code type} on queue {@code queue} only. */
-    public Builder asyncHandler(String queue, String type, AsyncWorkHandler handler) {
-      handlers.add(Objects.requireNonNull(queue), type, new Handlers.Entry(null, Objects.requireNonNull(handler)));
-      return this;
-    }
-
-    /**
-     * Reads {@code queues.<name>} for every queue (a section naming no declared queue declares it) and builds the
-     * queues. {@code config} is the {@code queues} section, or null for a host built without config.
-     */
-    public WorkQueues build(ConfigReader config, Supplier<HostView> host) {
-      Map<String, QueueOptions> all = new LinkedHashMap<>(declared);
-      if (config != null) {
-        for (String name : config.names()) {
-          if (!all.containsKey(name)) {
-            try {
-              all.put(name, new QueueOptions(name));
-            } catch (IllegalArgumentException e) {
-              throw new ConfigException(config.key(name), e.getMessage());
-            }
-          }
-        }
-        all.values().forEach(o -> o.read(config.section(o.name())));
-      }
-      for (String q : handlers.queuesWithHandlers()) {
-        if (!all.containsKey(q)) {
-          throw new IllegalArgumentException("a handler is registered for queue '" + q + "', which is not declared");
-        }
-      }
-      Fire fire = new Fire(host);
-      ItemEvents itemEvents = new ItemEvents();
-      Map<String, WorkQueue> queues = new LinkedHashMap<>();
-      Map<String, HostedService> services = new LinkedHashMap<>();
-      services.put(Fire.NAME, fire);
-      for (QueueOptions o : all.values()) {
-        Dispatcher d = new Dispatcher(o, handlers.forQueue(o.name()), host, itemEvents);
-        queues.put(o.name(), new WorkQueue(d));
-        services.put("queue:" + o.name(), d);
-      }
-      return new WorkQueues(Collections.unmodifiableMap(queues), Collections.unmodifiableMap(services), fire,
-          itemEvents);
-    }
   }
 }

@@ -1,22 +1,22 @@
 package io.berth.work;
 
+import io.berth.core.internal.Failures;
+import io.berth.service.CancellationSource;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.berth.service.CancellationSource;
 
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One of a queue's {@code concurrency} worker verticles (worker threading model on the queue's own pool, or virtual
- * threads, so handlers may block). It pulls items from the queue's channel and runs them one at a time. When the
- * channel is empty, or the queue is stopping, it goes idle; admission wakes it with one task on its own context, and
- * only an idle worker is woken (the {@link #idle} flag is the worker's single credit). Items never travel to a
- * worker as messages, so there is no consumer buffer that could overflow or drop anything: a worker holds at most
- * one wake-up and takes items from the bounded channel.
+ * threads, so handlers may block and scopes close off the event loops). It claims items from the queue's store and
+ * runs them one at a time, and it alone writes an item's transitions ({@code running}, then its outcome). When there
+ * is nothing to claim, or the queue is stopping, it goes idle; admission wakes it with one task on its own context,
+ * and only an idle worker is woken ({@link #idle} is the worker's single credit). Items never travel to a worker as
+ * messages, so there is no consumer buffer that could overflow or drop anything.
  */
 final class Worker extends VerticleBase {
 
@@ -24,12 +24,12 @@ final class Worker extends VerticleBase {
   /** Items run per context task before the worker yields its context (to its timers and wake-ups). */
   private static final int BATCH = 64;
 
-  final AtomicBoolean idle = new AtomicBoolean(true);
-  private final Dispatcher dispatcher;
-  volatile Item current;
+  private final AtomicBoolean idle = new AtomicBoolean(true);
+  private final Dispatcher queue;
+  private volatile Run current;
 
-  Worker(Dispatcher dispatcher) {
-    this.dispatcher = dispatcher;
+  Worker(Dispatcher queue) {
+    this.queue = queue;
   }
 
   @Override
@@ -37,19 +37,36 @@ final class Worker extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Starts draining on this worker's context; the caller has claimed the worker's credit ({@link #idle}). */
-  void wake() {
-    context.runOnContext(v -> drain());
+  /** Takes this worker's credit if it is idle and starts it draining on its context; false when it is busy. */
+  boolean wake() {
+    if (idle.compareAndSet(true, false)) {
+      queue.workerBusy();
+      context.runOnContext(v -> drain());
+      return true;
+    }
+    return false;
   }
 
-  /** Runs items until the channel is empty (then goes idle) or an async item is pending (it drains again when done). */
+  /** Cancels the token of the running item, if any; its id, or null. */
+  String cancelRunning(String reason) {
+    Run run = current;
+    if (run == null) {
+      return null;
+    }
+    run.cancellation.cancel(reason);
+    return run.item.id;
+  }
+
+  /** Runs items until none is due (then goes idle) or an async item is pending (it drains again when done). */
   private void drain() {
     for (int i = 0; i < BATCH; i++) {
-      Item item = dispatcher.poll();
+      Item item = queue.claim();
       if (item == null) {
-        dispatcher.idle(this);
+        idle.set(true);
+        queue.workerIdle();
         // Re-check after going idle: an item admitted in between would otherwise wait for the next wake-up.
-        if (!dispatcher.channelEmpty() && dispatcher.claim(this)) {
+        if (queue.hasDue() && idle.compareAndSet(true, false)) {
+          queue.workerBusy();
           continue;
         }
         return;
@@ -63,39 +80,44 @@ final class Worker extends VerticleBase {
 
   /** Runs one item; false when it is async and still pending. */
   private boolean run(Item item) {
-    item.cancellation = new CancellationSource();
-    current = item;
-    item.attempts++;
-    item.startedNanos = System.nanoTime();
-    item.startedMillis = System.currentTimeMillis();
-    item.state = ItemState.RUNNING;
-    dispatcher.started(item, this);
-    WorkContext ctx = new WorkContext(item.id, dispatcher.name(), item.type, item.payload, item.cancellation.token(),
-        item.attempts, dispatcher.registry(), vertx);
-    item.context = ctx;
-    if (item.blocking != null) {
+    int attempt = item.start();
+    Run run = new Run(item, new CancellationSource());
+    current = run;
+    queue.started(item);
+    long timeout = queue.options().timeout().toMillis();
+    if (timeout > 0) {
+      // Armed on the queue's context: a blocking item holds this worker's context until it returns.
+      queue.context().runOnContext(v -> run.arm(timeout));
+    }
+    WorkContext ctx = new WorkContext(item.id, queue.name(), item.type, item.payload, run.cancellation.token(),
+        attempt, queue.registry(), vertx);
+    run.context = ctx;
+    Handlers.Entry handler = item.handler;
+    if (handler.blocking() != null) {
       Throwable failure = null;
       try {
-        item.blocking.handle(ctx);
+        handler.blocking().handle(ctx);
       } catch (Throwable e) {
         failure = e;
       }
-      end(item, ctx, failure);
+      end(run, failure);
       return true;
     }
     Future<?> f;
     try {
-      f = item.async.handle(ctx);
+      f = handler.async().handle(ctx);
     } catch (Throwable e) {
-      end(item, ctx, e);
+      end(run, e);
       return true;
     }
     if (f == null || f.isComplete()) {
-      end(item, ctx, f == null || f.succeeded() ? null : f.cause());
+      end(run, f == null || f.succeeded() ? null : f.cause());
       return true;
     }
+    // Ended on this worker's context, whichever thread completes the future: the scope closes here, never on an
+    // event loop, so a scoped service whose close blocks is safe.
     f.onComplete(ar -> context.runOnContext(v -> {
-      if (end(item, ctx, ar.failed() ? ar.cause() : null)) {
+      if (end(run, ar.failed() ? ar.cause() : null)) {
         drain();
       }
     }));
@@ -103,54 +125,94 @@ final class Worker extends VerticleBase {
   }
 
   /**
-   * Called when an item's timeout fired (its token is already cancelled): an async item ends now and frees its
-   * slot; a blocking one ends when its handler returns, as its thread cannot be taken back.
+   * Records the outcome once, on this worker's context (an async item may also be ended by its timeout): closes the
+   * item's scope, then writes its final state; true when this call ended it.
    */
-  void timedOut(Item item) {
-    if (item.async != null) {
-      context.runOnContext(v -> {
-        if (item.state == ItemState.RUNNING && end(item, item.context, null)) {
-          drain();
-        }
-      });
-    }
-  }
-
-  /** Records the outcome once (an async item may also be ended by its timeout); true when this call ended it. */
-  private boolean end(Item item, WorkContext ctx, Throwable failure) {
-    if (item.state.isFinal()) {
+  private boolean end(Run run, Throwable failure) {
+    Item item = run.item;
+    if (item.state().isFinal()) {
       return false;
     }
-    if (ctx != null) {
-      ctx.end();
-    }
-    String queue = dispatcher.name();
+    run.disarm();
+    run.context.end();
+    String name = queue.name();
     ItemState outcome;
-    if (item.timedOut) {
+    String error = null;
+    if (run.timedOut) {
       outcome = ItemState.TIMED_OUT;
-      item.error = "timed out after " + dispatcher.options().timeout().toMillis() + "ms"
-          + (failure == null || failure instanceof CancellationException ? "" : ": " + describe(failure));
-      log.warn("Queue '{}': item {} of type '{}' {}", queue, item.id, item.type, item.error);
+      error = "timed out after " + queue.options().timeout().toMillis() + "ms"
+          + (failure == null || failure instanceof CancellationException ? "" : ": " + Failures.describe(failure));
+      log.warn("Queue '{}': item {} of type '{}' {}", name, item.id, item.type, error);
     } else if (failure == null) {
       outcome = ItemState.SUCCEEDED;
-    } else if (item.cancellation.token().isCancellationRequested()) {
+    } else if (run.cancellation.token().isCancellationRequested()) {
       outcome = ItemState.CANCELLED;
-      item.error = failure instanceof CancellationException ? failure.getMessage()
-          : "cancelled (" + item.cancellation.token().reason() + "): " + describe(failure);
-      log.warn("Queue '{}': item {} of type '{}' {}", queue, item.id, item.type, item.error);
+      error = failure instanceof CancellationException ? failure.getMessage()
+          : "cancelled (" + run.cancellation.token().reason() + "): " + Failures.describe(failure);
+      log.warn("Queue '{}': item {} of type '{}' {}", name, item.id, item.type, error);
     } else {
       outcome = ItemState.FAILED;
-      item.error = describe(failure);
-      log.error("Queue '{}': item {} of type '{}' failed: {}", queue, item.id, item.type, item.error, failure);
+      error = Failures.describe(failure);
+      log.error("Queue '{}': item {} of type '{}' failed: {}", name, item.id, item.type, error, failure);
     }
-    item.finishedMillis = System.currentTimeMillis();
-    item.state = outcome;
+    item.end(outcome, error);
     current = null;
-    dispatcher.completed(item);
+    queue.finished(item);
     return true;
   }
 
-  static String describe(Throwable e) {
-    return e.getMessage() == null ? e.getClass().getName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+  /** One run of an item: its token, its scope and its timeout, owned by this worker. */
+  private final class Run {
+    final Item item;
+    final CancellationSource cancellation;
+    WorkContext context;
+    volatile boolean timedOut;
+    /** -1 until armed; {@link #disarm()} and {@link #arm} each cancel it if the other ran first. */
+    private volatile long timer = -1;
+    private volatile boolean ended;
+
+    Run(Item item, CancellationSource cancellation) {
+      this.item = item;
+      this.cancellation = cancellation;
+    }
+
+    /** On the queue's context: the item's timeout. */
+    void arm(long timeoutMs) {
+      if (ended) {
+        return;
+      }
+      long id = vertx.setTimer(timeoutMs, t -> timeOut());
+      timer = id;
+      if (ended) {   // disarm() may have read the timer before it was set
+        vertx.cancelTimer(id);
+      }
+    }
+
+    void disarm() {
+      ended = true;
+      long id = timer;
+      if (id >= 0) {
+        vertx.cancelTimer(id);
+      }
+    }
+
+    /**
+     * On the queue's context, when the timeout fired: cancels the token; an async item ends now and frees its
+     * slot, a blocking one ends when its handler returns, as its thread cannot be taken back.
+     */
+    private void timeOut() {
+      if (ended) {
+        return;
+      }
+      timedOut = true;
+      cancellation.cancel("timeout");
+      if (item.handler.async() != null) {
+        Worker.this.context.runOnContext(v -> {
+          if (end(this, null)) {
+            drain();
+          }
+        });
+      }
+    }
   }
 }

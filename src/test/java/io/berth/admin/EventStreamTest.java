@@ -1,5 +1,8 @@
 package io.berth.admin;
 
+import io.berth.core.HostEvent;
+import io.berth.core.HostEvents;
+import io.berth.core.ServiceEvent;
 import io.berth.host.Host;
 import io.berth.work.QueueOptions;
 import io.vertx.core.Vertx;
@@ -71,7 +74,8 @@ class EventStreamTest {
   @Test
   void aSlowReaderGetsEventsDroppedAndCountedNotBuffered(Vertx vertx) throws Exception {
     int buffer = 16;
-    EventStream events = new EventStream(vertx, buffer, () -> new JsonObject().put("event", "started"), () -> () -> { });
+    HostEvents hostEvents = new HostEvents();
+    EventStream events = new EventStream(hostEvents, buffer, () -> new JsonObject().put("event", "started"));
     Router router = Router.router(vertx);
     router.get("/events").handler(events::handle);
     HttpServer server = vertx.createHttpServer().requestHandler(router);
@@ -83,7 +87,18 @@ class EventStreamTest {
       String filler = "x".repeat(8 * 1024);
       // The client reads nothing: far more than the socket buffers hold is published.
       for (int i = 0; i < 3000 && events.dropped() == 0; i++) {
-        vertx.eventBus().publish(Host.SERVICES_ADDRESS, new JsonObject().put("service", "s" + i).put("filler", filler));
+        JsonObject event = new JsonObject().put("service", "s" + i).put("filler", filler);
+        hostEvents.publish(new HostEvent() {
+          @Override
+          public String topic() {
+            return ServiceEvent.TOPIC;
+          }
+
+          @Override
+          public JsonObject toJson() {
+            return event;
+          }
+        });
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> events.dropped() > 0);
 

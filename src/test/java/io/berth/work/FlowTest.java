@@ -137,4 +137,19 @@ class FlowTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> host.work().queue("missing"))
         .isInstanceOf(WorkException.class).hasMessageContaining("no queue named 'missing'");
   }
+
+  @Test
+  void anEventBusItemWithAFieldAnItemHasNotIsRefusedAsInvalid(Vertx vertx) {
+    host = WorkTesting.startHost(vertx, Duration.ofSeconds(5), b -> b
+        .queue(new QueueOptions("a"))
+        .handler("a", "only-a", ctx -> { }));
+
+    Throwable extra = WorkException.fromReply(failure(vertx.eventBus().request(WorkQueues.address("a"),
+        new JsonObject().put("type", "only-a").put("runAt", "tomorrow"))), "a");
+
+    assertThat(((WorkException) extra).code()).isEqualTo(WorkException.INVALID_ITEM);
+    assertThat(extra.getMessage()).isEqualTo(
+        "the item's field 'runAt' is not allowed; an item has only 'type' and 'payload'");
+    assertThat(host.work().queue("a").stats().enqueued()).isZero();
+  }
 }

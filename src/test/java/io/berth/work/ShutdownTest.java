@@ -34,7 +34,8 @@ class ShutdownTest {
     String queued1 = await(q.enqueue(DemoHandlers.SLEEP, new JsonObject().put("ms", 1)));
     String queued2 = await(q.enqueue(DemoHandlers.SLEEP, new JsonObject().put("ms", 1)));
 
-    try (WorkTesting.Capture logs = WorkTesting.capture(Dispatcher.class)) {
+    try (WorkTesting.Capture logs = WorkTesting.capture(Dispatcher.class);
+         WorkTesting.Capture drain = WorkTesting.capture(io.berth.core.internal.Drain.class)) {
       Future<Void> stopped = host.stop();
       await().atMost(Duration.ofSeconds(5)).until(() -> {
         Future<String> late = q.enqueue(DemoHandlers.SLEEP, new JsonObject().put("ms", 1));
@@ -52,6 +53,8 @@ class ShutdownTest {
       assertThat(logs.messages()).contains(
           "Queue 'q' stopped with 2 item(s) admitted but not run: " + queued1 + ", " + queued2);
       assertThat(q.status(queued1).orElseThrow().state()).isEqualTo(ItemState.QUEUED);
+      assertThat(drain.messages()).anySatisfy(m -> assertThat(m)
+          .startsWith("Queue 'q': item(s) still running after").contains("(1)").endsWith(running));
     }
     assertThat(host.exitCode()).isZero();
   }

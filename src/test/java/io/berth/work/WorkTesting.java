@@ -69,7 +69,8 @@ final class WorkTesting {
     }
 
     List<String> messages() {
-      synchronized (appender.list) {
+      // AppenderBase.doAppend holds the appender's monitor while it adds to the list: read under the same one.
+      synchronized (appender) {
         return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
       }
     }

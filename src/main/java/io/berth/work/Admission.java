@@ -1,0 +1,229 @@
+package io.berth.work;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * A queue's admission, the one step where an item is accepted: it reserves a slot of {@code capacity} (queued plus
+ * running) with a CAS, gives the item its id and enqueue time, and appends it to the {@link ItemStore}. When the
+ * queue is full it refuses ({@code reject}) or parks the request on the queue's context ({@code wait}), where parked
+ * requests are admitted in FIFO order as slots free. With room and nobody parked, admission runs on the caller's
+ * thread without a lock or a hop.
+ */
+final class Admission {
+
+  private final QueueOptions options;
+  private final ItemStore store;
+  /** Told of every admitted item (from the thread that admitted it): wakes a worker, publishes the event. */
+  private final Consumer<Item> admitted;
+
+  /** Items admitted and not finished (in the store or running): at most {@code capacity}. */
+  private final AtomicInteger reserved = new AtomicInteger();
+  /** Requests parked, or on their way to be parked: while any, new requests queue up behind them (FIFO). */
+  private final AtomicInteger waiting = new AtomicInteger();
+  /** Parked requests on their way to the queue's context, moved there in batches by one task at a time. */
+  private final ConcurrentLinkedQueue<Waiter> incoming = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean housekeeping = new AtomicBoolean();
+  private final AtomicLong ids = new AtomicLong();
+  private final LongAdder enqueued = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+
+  private volatile boolean open;
+  private volatile boolean started;
+  private volatile Context context;
+  private Vertx vertx;
+  private String idPrefix;
+
+  // Owned by the queue's context.
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+  private long waiterTimer = -1;
+
+  private record Waiter(String type, JsonObject payload, Handlers.Entry handler, Promise<String> reply,
+                        long deadline) {
+  }
+
+  Admission(QueueOptions options, ItemStore store, Consumer<Item> admitted) {
+    this.options = options;
+    this.store = store;
+    this.admitted = admitted;
+  }
+
+  /** Opens admission; parked requests live on {@code context}, the queue's. */
+  void open(Context context, String idPrefix) {
+    this.vertx = context.owner();
+    this.context = context;
+    this.idPrefix = idPrefix;
+    started = true;
+    open = true;
+  }
+
+  /** On the queue's context: ends admission; parked requests fail with {@code stopping}. */
+  void close() {
+    open = false;
+    if (waiterTimer >= 0) {
+      vertx.cancelTimer(waiterTimer);
+      waiterTimer = -1;
+    }
+    for (Waiter w; (w = waiters.pollFirst()) != null || (w = incoming.poll()) != null; ) {
+      waiting.decrementAndGet();
+      w.reply.fail(stopping());
+    }
+  }
+
+  /**
+   * Admission, from any thread: admits at once when there is room and nobody waits, refuses in reject mode, and
+   * otherwise parks the request on the queue's context. The future completes on the caller's context, if any.
+   */
+  Future<String> submit(String type, JsonObject payload, Handlers.Entry handler) {
+    Context ctx = context;
+    if (ctx == null || !open) {
+      return Future.failedFuture(stopping());
+    }
+    if (waiting.get() == 0 && tryReserve()) {
+      return admit(type, payload, handler);
+    }
+    if (options.fullMode() == FullMode.REJECT) {
+      rejected.increment();
+      return Future.failedFuture(new WorkException(WorkException.QUEUE_FULL, "queue '" + options.name()
+          + "' is full (capacity " + options.capacity() + ")"));
+    }
+    waiting.incrementAndGet();
+    Promise<String> parked = Promise.promise();
+    incoming.offer(new Waiter(type, payload, handler, parked,
+        System.nanoTime() + options.enqueueTimeout().toNanos()));
+    Context caller = Vertx.currentContext();
+    if (caller == ctx) {
+      housekeeping();
+      return parked.future();
+    }
+    try {
+      scheduleHousekeeping();
+    } catch (RejectedExecutionException e) {
+      // Vert.x is closing: nothing will run the housekeeping, so refuse here.
+      parked.tryFail(stopping());
+      return parked.future();
+    }
+    if (caller == null || parked.future().isComplete()) {
+      return parked.future();
+    }
+    // Hand the outcome back on the caller's context, as a Vert.x caller expects.
+    Promise<String> result = Promise.promise();
+    parked.future().onComplete(ar -> caller.runOnContext(v -> result.handle(ar)));
+    return result.future();
+  }
+
+  /** An admitted item ended: its slot is free for the next one (a parked request first). */
+  void release() {
+    reserved.decrementAndGet();
+    if (waiting.get() > 0) {
+      scheduleHousekeeping();
+    }
+  }
+
+  long enqueued() {
+    return enqueued.sum();
+  }
+
+  long rejected() {
+    return rejected.sum();
+  }
+
+  private boolean tryReserve() {
+    int capacity = options.capacity();
+    for (int a = reserved.get(); a < capacity; a = reserved.get()) {
+      if (reserved.compareAndSet(a, a + 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Admits an item whose slot is reserved: its id, the store, then the listener (a worker is woken). */
+  private Future<String> admit(String type, JsonObject payload, Handlers.Entry handler) {
+    // Decimal: the JDK's fastest long-to-string.
+    Item item = new Item(idPrefix.concat(Long.toString(ids.incrementAndGet())), type, payload, handler);
+    Future<Void> stored = store.append(item);
+    if (stored.isComplete()) {   // the memory store: no further future, no hop
+      return stored.succeeded() ? accepted(item) : refused(stored.cause());
+    }
+    return stored.transform(ar -> ar.succeeded() ? accepted(item) : refused(ar.cause()));
+  }
+
+  private Future<String> accepted(Item item) {
+    enqueued.increment();
+    admitted.accept(item);
+    return Future.succeededFuture(item.id);
+  }
+
+  private Future<String> refused(Throwable cause) {
+    reserved.decrementAndGet();
+    return Future.failedFuture(cause);
+  }
+
+  /** Runs {@link #housekeeping()} soon, once for any number of calls made before it runs (admission batches). */
+  private void scheduleHousekeeping() {
+    if (housekeeping.compareAndSet(false, true)) {
+      try {
+        context.runOnContext(v -> housekeeping());
+      } catch (RejectedExecutionException e) {
+        // Vert.x is closing: nothing is left to admit.
+      }
+    }
+  }
+
+  /** On the queue's context: parks the incoming requests (in arrival order) and admits them while there is room. */
+  private void housekeeping() {
+    housekeeping.set(false);
+    for (Waiter w; (w = incoming.poll()) != null; ) {
+      if (!open) {
+        waiting.decrementAndGet();
+        w.reply.fail(stopping());
+      } else {
+        waiters.addLast(w);
+      }
+    }
+    while (open && !waiters.isEmpty() && tryReserve()) {
+      Waiter w = waiters.pollFirst();
+      waiting.decrementAndGet();
+      admit(w.type, w.payload, w.handler).onComplete(w.reply);
+    }
+    armWaiterTimer();
+  }
+
+  private void armWaiterTimer() {
+    Waiter head = waiters.peekFirst();
+    if (waiterTimer >= 0 || head == null) {
+      return;
+    }
+    // All waiters share one timeout, so deadlines grow along the deque: one timer for the head is enough.
+    long delay = Math.max(1, TimeUnit.NANOSECONDS.toMillis(head.deadline - System.nanoTime()) + 1);
+    waiterTimer = vertx.setTimer(delay, id -> {
+      waiterTimer = -1;
+      long now = System.nanoTime();
+      for (Waiter w; (w = waiters.peekFirst()) != null && w.deadline - now <= 0; ) {
+        waiters.pollFirst();
+        waiting.decrementAndGet();
+        w.reply.fail(new WorkException(WorkException.ENQUEUE_TIMEOUT, "queue '" + options.name()
+            + "' had no room within " + options.enqueueTimeout().toMillis() + "ms (enqueueTimeout)"));
+      }
+      armWaiterTimer();
+    });
+  }
+
+  private WorkException stopping() {
+    return WorkException.stopping(options.name(), started);
+  }
+}

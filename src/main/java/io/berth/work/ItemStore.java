@@ -1,0 +1,70 @@
+package io.berth.work;
+
+import io.vertx.core.Future;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where one queue's items live from admission to their end: the seam between admission and the workers.
+ * {@link MemoryItemStore} is the first implementation; a durable store (SQLite, then PostgreSQL) is another one
+ * behind the same calls. Admission owns capacity and ids, the store owns where items are and in which state, and the
+ * worker that claimed an item reports its transitions here.
+ *
+ * <p>Threads: every method may be called from any thread (admission runs on the caller's, transitions on the
+ * workers') and must not block; a store that does I/O does it on its own thread and completes the futures there.
+ */
+interface ItemStore {
+
+  /**
+   * Starts the store. {@code due} is to be called whenever items become claimable other than by an
+   * {@link #append} (a durable store's items kept from the last run, an item whose run time came): it wakes an
+   * idle worker. The memory store never calls it.
+   */
+  default Future<Void> open(Runnable due) {
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Accepts an admitted item (its slot is reserved, its id given); the future completes once the item is accepted:
+   * at once in memory, once committed in a durable store. It fails with {@code stopping} after {@link #stop()}, and
+   * then the item was not kept anywhere. The hot path of the memory store: no lock, no hop.
+   */
+  Future<Void> append(Item item);
+
+  /**
+   * The next due item for a worker (oldest first), or null when none is due now. Never blocks: a durable store
+   * claims from what it fetched ahead (later: by queue, state, run time, id) and calls {@code due} when it has more.
+   */
+  Item claim();
+
+  /** Cheap and possibly stale: whether {@link #claim()} may find an item (a worker's check before it goes idle). */
+  boolean hasDue();
+
+  /** The claiming worker started {@code item} ({@code running}, attempt and start time are set on it). */
+  void started(Item item);
+
+  /**
+   * The claiming worker ended {@code item}: its state is final ({@code succeeded}, {@code failed},
+   * {@code cancelled}, {@code timed-out}) and its error is set. A durable store may write this behind; an item whose
+   * end was not written runs again after a restart (at least once).
+   */
+  void finished(Item item);
+
+  /** The status of a queued, running or recently finished item. */
+  Optional<ItemStatus> status(String id);
+
+  /**
+   * How many items are in {@code state}: queued and running now; for the final states, how many reached them (the
+   * memory store: since the queue started).
+   */
+  long count(ItemState state);
+
+  /**
+   * The queue stops: no appends and no claims from here on, while the items already running still report their
+   * ends. Returns the ids of the items admitted but never run that this store does not keep, for the log: all of
+   * them in memory (their status stays {@code queued} for status queries); none in a durable store, which runs them
+   * after the next start.
+   */
+  List<String> stop();
+}
