@@ -44,7 +44,6 @@ class ArchitectureTest {
   private static final String CORE_INTERNAL = "io.berth.core.internal";
   private static final String HOST = "io.berth.host";
   private static final String CLI = "io.berth.cli";
-  private static final String DEMO = "io.berth.demo";
 
   private static final Pattern PACKAGE_DECL =
       Pattern.compile("(?<![\\w.$])package\\s+([\\w.]+)\\s*;");
@@ -127,7 +126,7 @@ class ArchitectureTest {
 
   @Test
   void coreImportsNoModuleNorTheHost() {
-    Set<String> forbidden = Set.of("io.berth.work", "io.berth.admin", "io.berth.token", HOST, CLI, DEMO);
+    Set<String> forbidden = Set.of("io.berth.work", "io.berth.admin", "io.berth.token", HOST, CLI);
     for (String pkg : List.of(CORE, CORE_INTERNAL)) {
       List<String> found = graph.getOrDefault(pkg, Map.of()).entrySet().stream()
           .filter(e -> forbidden.contains(e.getKey()))
@@ -139,7 +138,7 @@ class ArchitectureTest {
 
   @Test
   void onlyTheLauncherUsesTheHost() {
-    Set<String> allowed = Set.of(HOST, CLI, DEMO);
+    Set<String> allowed = Set.of(HOST, CLI);
     List<String> found = new ArrayList<>();
     graph.forEach((from, edges) -> {
       if (!allowed.contains(from) && edges.containsKey(HOST)) {
