@@ -4,7 +4,7 @@ package io.berth.admin;
  * A request the admin API refuses: the router answers it with {@link #status()} and the body
  * {@code {"error": code, "message": message}}. Throw it (or pass it to {@code RoutingContext.fail}) from a route.
  */
-public final class ApiException extends RuntimeException {
+final class ApiException extends RuntimeException {
 
   private final int status;
   private final String code;

@@ -1,7 +1,6 @@
 package io.berth.work;
 
 import io.berth.core.internal.Failures;
-import io.berth.demo.DemoHandlers;
 import io.berth.host.Host;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -41,13 +40,13 @@ class ItemOutcomeTest {
   void aFailingItemIsRecordedLoggedOnceAndTheNextItemStillRuns(Vertx vertx) {
     host = WorkTesting.startHost(vertx, Duration.ofSeconds(5), b -> b
         .queue(new QueueOptions("q").concurrency(1))
-        .handler(DemoHandlers.FAIL, DemoHandlers.FAIL_HANDLER)
-        .handler(DemoHandlers.LOG, DemoHandlers.LOG_HANDLER));
+        .handler(SampleHandlers.FAIL, SampleHandlers.FAIL_HANDLER)
+        .handler(SampleHandlers.LOG, SampleHandlers.LOG_HANDLER));
     WorkQueue q = host.work().queue("q");
 
     try (WorkTesting.Capture logs = WorkTesting.capture(Worker.class)) {
-      String bad = await(q.enqueue(DemoHandlers.FAIL, new JsonObject().put("message", "disk on fire")));
-      String good = await(q.enqueue(DemoHandlers.LOG, new JsonObject().put("message", "still here")));
+      String bad = await(q.enqueue(SampleHandlers.FAIL, new JsonObject().put("message", "disk on fire")));
+      String good = await(q.enqueue(SampleHandlers.LOG, new JsonObject().put("message", "still here")));
 
       ItemStatus failed = finished(q, bad);
       ItemStatus next = finished(q, good);
@@ -73,9 +72,9 @@ class ItemOutcomeTest {
     List<String> reasons = new CopyOnWriteArrayList<>();
     host = WorkTesting.startHost(vertx, Duration.ofSeconds(5), b -> b
         .queue(new QueueOptions("q").concurrency(1).timeout(Duration.ofMillis(100)))
-        .handler(DemoHandlers.SLEEP, ctx -> {
+        .handler(SampleHandlers.SLEEP, ctx -> {
           try {
-            DemoHandlers.SLEEP_HANDLER.handle(ctx);
+            SampleHandlers.SLEEP_HANDLER.handle(ctx);
           } finally {
             reasons.add(String.valueOf(ctx.token().reason()));
           }
@@ -84,7 +83,7 @@ class ItemOutcomeTest {
         .handler("quick", ctx -> { }));
     WorkQueue q = host.work().queue("q");
 
-    String slow = await(q.enqueue(DemoHandlers.SLEEP, new JsonObject().put("ms", 30_000)));
+    String slow = await(q.enqueue(SampleHandlers.SLEEP, new JsonObject().put("ms", 30_000)));
     String hanging = await(q.enqueue("never", new JsonObject()));
     String quick = await(q.enqueue("quick", new JsonObject()));
 

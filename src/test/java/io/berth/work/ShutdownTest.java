@@ -1,6 +1,5 @@
 package io.berth.work;
 
-import io.berth.demo.DemoHandlers;
 import io.berth.host.Host;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,21 +26,21 @@ class ShutdownTest {
   void inFlightItemsAreCancelledAfterTheBudgetQueuedOnesAreNamedAndNewEnqueuesGetStopping(Vertx vertx) {
     Host host = WorkTesting.startHost(vertx, Duration.ofMillis(600), b -> b
         .queue(new QueueOptions("q").concurrency(1).capacity(10))
-        .handler(DemoHandlers.SLEEP, DemoHandlers.SLEEP_HANDLER));
+        .handler(SampleHandlers.SLEEP, SampleHandlers.SLEEP_HANDLER));
     WorkQueue q = host.work().queue("q");
-    String running = await(q.enqueue(DemoHandlers.SLEEP, new JsonObject().put("ms", 60_000)));
+    String running = await(q.enqueue(SampleHandlers.SLEEP, new JsonObject().put("ms", 60_000)));
     await().atMost(Duration.ofSeconds(5)).until(() -> q.status(running).orElseThrow().state() == ItemState.RUNNING);
-    String queued1 = await(q.enqueue(DemoHandlers.SLEEP, new JsonObject().put("ms", 1)));
-    String queued2 = await(q.enqueue(DemoHandlers.SLEEP, new JsonObject().put("ms", 1)));
+    String queued1 = await(q.enqueue(SampleHandlers.SLEEP, new JsonObject().put("ms", 1)));
+    String queued2 = await(q.enqueue(SampleHandlers.SLEEP, new JsonObject().put("ms", 1)));
 
     try (WorkTesting.Capture logs = WorkTesting.capture(Dispatcher.class);
          WorkTesting.Capture drain = WorkTesting.capture(io.berth.core.internal.Drain.class)) {
       Future<Void> stopped = host.stop();
       await().atMost(Duration.ofSeconds(5)).until(() -> {
-        Future<String> late = q.enqueue(DemoHandlers.SLEEP, new JsonObject().put("ms", 1));
+        Future<String> late = q.enqueue(SampleHandlers.SLEEP, new JsonObject().put("ms", 1));
         return late.failed() && ((WorkException) late.cause()).code().equals(WorkException.STOPPING);
       });
-      Throwable viaBus = failure(WorkQueues.request(vertx.eventBus(), "q", DemoHandlers.SLEEP, null, 5000));
+      Throwable viaBus = failure(WorkQueues.request(vertx.eventBus(), "q", SampleHandlers.SLEEP, null, 5000));
       assertThat(viaBus).isInstanceOf(WorkException.class);
       assertThat(viaBus.getMessage()).isIn("queue 'q' is stopping and admits no new items",
           "no queue named 'q' is running");

@@ -1,4 +1,4 @@
-package io.berth.demo;
+package io.berth.cli;
 
 import io.berth.service.RunContext;
 import io.berth.service.TimedService;
@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The default app's timed demo service, the seed's {@code TimedHostedService}: counts its runs atomically and logs
  * the count. Its schedule is {@code services.ticker.schedule} ({@code every 10s}).
  */
-public final class Ticker implements TimedService {
+final class Ticker implements TimedService {
 
   private static final Logger log = LoggerFactory.getLogger(Ticker.class);
 

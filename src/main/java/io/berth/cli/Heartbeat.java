@@ -1,4 +1,4 @@
-package io.berth.demo;
+package io.berth.cli;
 
 import io.berth.service.BackgroundService;
 import io.berth.service.CancellationToken;
@@ -11,13 +11,13 @@ import java.time.Duration;
  * The default app's demo background service: logs a heartbeat every {@code services.heartbeat.interval} (5s), as
  * the refresh loop of the first seed article did, and returns as soon as its token is cancelled.
  */
-public final class Heartbeat implements BackgroundService {
+final class Heartbeat implements BackgroundService {
 
   private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
 
   private final Duration interval;
 
-  public Heartbeat(Duration interval) {
+  Heartbeat(Duration interval) {
     this.interval = interval;
   }
 

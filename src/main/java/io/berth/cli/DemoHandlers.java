@@ -1,4 +1,4 @@
-package io.berth.demo;
+package io.berth.cli;
 
 import io.berth.work.WorkContext;
 import io.berth.work.WorkHandler;
@@ -12,11 +12,11 @@ import java.time.Duration;
  * ({@code {"ms": N}}, returns early when the item's token is cancelled), {@code demo.fail}
  * ({@code {"message": "..."}}, always throws) and {@code log} ({@code {"message": "..."}}, logs it at INFO).
  */
-public final class DemoHandlers {
+final class DemoHandlers {
 
-  public static final String SLEEP = "demo.sleep";
-  public static final String FAIL = "demo.fail";
-  public static final String LOG = "log";
+  static final String SLEEP = "demo.sleep";
+  static final String FAIL = "demo.fail";
+  static final String LOG = "log";
 
   private static final Logger log = LoggerFactory.getLogger(DemoHandlers.class);
 
@@ -24,7 +24,7 @@ public final class DemoHandlers {
   }
 
   /** Sleeps {@code ms} (default 1000), cooperatively: a cancelled token ends it with a CancellationException. */
-  public static final WorkHandler SLEEP_HANDLER = (WorkContext ctx) -> {
+  static final WorkHandler SLEEP_HANDLER = (WorkContext ctx) -> {
     long ms = ctx.payload().getLong("ms", 1000L);
     if (ms < 0) {
       throw new IllegalArgumentException("payload 'ms' must not be negative, not " + ms);
@@ -35,11 +35,11 @@ public final class DemoHandlers {
   };
 
   /** Fails with the payload's {@code message}. */
-  public static final WorkHandler FAIL_HANDLER = (WorkContext ctx) -> {
+  static final WorkHandler FAIL_HANDLER = (WorkContext ctx) -> {
     throw new IllegalStateException(ctx.payload().getString("message", "demo.fail was asked to fail"));
   };
 
   /** Logs the payload's {@code message} with the queue and item id. */
-  public static final WorkHandler LOG_HANDLER = (WorkContext ctx) ->
+  static final WorkHandler LOG_HANDLER = (WorkContext ctx) ->
       log.info("Queue '{}' item {}: {}", ctx.queue(), ctx.id(), ctx.payload().getString("message", ""));
 }
