@@ -1,5 +1,6 @@
 package io.berth.admin;
 
+import io.berth.core.internal.Futures;
 import io.berth.core.HostView;
 import io.berth.core.ServiceInfo;
 import io.berth.core.ServiceState;
@@ -8,7 +9,6 @@ import io.berth.service.ServiceContext;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Context;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,7 +31,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The HTTP server: the open health routes and the admin API under {@value #API}, which requires
@@ -195,14 +194,7 @@ final class AdminServer implements HostedService {
    * (a timed service's or a token refresher's event loop), so that the response is written where it belongs.
    */
   static <T> void onRequestContext(RoutingContext rc, Future<T> future, Handler<AsyncResult<T>> handler) {
-    Context ctx = Vertx.currentContext();
-    future.onComplete(ar -> {
-      if (ctx == null || Vertx.currentContext() == ctx) {
-        handler.handle(ar);
-      } else {
-        ctx.runOnContext(v -> handler.handle(ar));
-      }
-    });
+    Futures.backOn(Vertx.currentContext(), future).onComplete(handler);
   }
 
   static void json(RoutingContext rc, int status, JsonObject body) {

@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.function.Supplier;
 
 /**
  * The queue routes: {@code GET /api/v1/queues}, {@code POST /api/v1/queues/{queue}/items} (202 with the item id and

@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.function.Supplier;
 
 /** {@code GET /api/v1/services} and {@code POST /api/v1/services/{name}/trigger}. */
 final class ServiceRoutes implements RouteGroup {

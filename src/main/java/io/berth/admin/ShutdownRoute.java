@@ -7,7 +7,6 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.function.Supplier;
 
 /** {@code POST /api/v1/shutdown}: answers 202, then stops the host gracefully, exactly as SIGTERM does. */
 final class ShutdownRoute implements RouteGroup {

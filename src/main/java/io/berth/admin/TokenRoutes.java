@@ -10,7 +10,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * {@code GET /api/v1/tokens} and {@code POST /api/v1/tokens/{name}/refresh}: the shared access tokens' state, never

@@ -1,5 +1,6 @@
 package io.berth.token;
 
+import io.berth.core.internal.Futures;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Context;
@@ -470,9 +471,7 @@ final class TokenRefresher implements HostedService {
     if (Vertx.currentContext() == ctx) {
       return body.get();
     }
-    Promise<T> p = Promise.promise();
-    ctx.runOnContext(v -> body.get().onComplete(p));
-    return p.future();
+    return Futures.on(ctx, body::get);
   }
 
   private void runOnLoop(Runnable r) {

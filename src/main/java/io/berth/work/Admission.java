@@ -1,5 +1,6 @@
 package io.berth.work;
 
+import io.berth.core.internal.Futures;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -120,9 +121,7 @@ final class Admission {
       return parked.future();
     }
     // Hand the outcome back on the caller's context, as a Vert.x caller expects.
-    Promise<String> result = Promise.promise();
-    parked.future().onComplete(ar -> caller.runOnContext(v -> result.handle(ar)));
-    return result.future();
+    return Futures.backOn(caller, parked.future());
   }
 
   /** An admitted item ended: its slot is free for the next one (a parked request first). */

@@ -1,5 +1,6 @@
 package io.berth.core.internal;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -38,13 +39,20 @@ public final class Futures {
     return promise.future();
   }
 
-  /** The outcome of {@code f}, delivered on {@code context} (at once when {@code context} is null). */
+  /**
+   * The outcome of {@code f}, delivered on {@code context}: at once when {@code context} is null or the outcome
+   * arrives on it, otherwise by a task on it.
+   */
   public static <T> Future<T> backOn(Context context, Future<T> f) {
     if (context == null) {
       return f;
     }
     Promise<T> promise = Promise.promise();
     f.onComplete(ar -> {
+      if (Vertx.currentContext() == context) {
+        promise.handle(ar);
+        return;
+      }
       try {
         context.runOnContext(v -> promise.handle(ar));
       } catch (RejectedExecutionException e) {
