@@ -1,6 +1,8 @@
 package io.berth.examples;
 
 import io.berth.admin.HttpOptions;
+import io.berth.config.ConfigReader;
+import io.berth.core.ServiceEvent;
 import io.berth.host.Host;
 import io.berth.scope.Scope;
 import io.berth.scope.ServiceRegistry;
@@ -61,6 +63,49 @@ class ReadmeExamplesTest {
     await().until(() -> polls.get() >= 2 && host.lifetime().isReady());
     host.lifetime().stopApplication();
     Await.result(run);
+  }
+
+  @Test
+  void theExtensions(Vertx vertx, @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    ConfigReader config = ConfigReader.of(new JsonObject().put("services", new JsonObject()
+        .put("digest", new JsonObject().put("batch", 7))));
+    List<String> states = new CopyOnWriteArrayList<>();
+    Host.Builder builder = Host.builder().vertx(vertx);
+    // README: extending
+    Host host = builder.config(config)
+        .service(new Digest(), o -> o.name("digest").configKeys("batch"))   // reads services.digest.batch itself
+        .http(new HttpOptions().port(0).tokenFile(dir.resolve("admin.token")))
+        .routes(router -> router.get("/hello").handler(rc -> rc.end("hello")))   // same server and port as Berth's
+        .module(ctx -> ctx.listen(event -> {                                     // every host event, as it happens
+          if (event instanceof ServiceEvent s) {
+            log.info("{} is {}", s.service(), s.state().label());
+            states.add(s.service() + " " + s.state().label());
+          }
+        }))
+        .build();
+    // README: end
+    config.rejectUnknownKeys();
+    Await.result(host.start());
+    int port = host.lifetime().httpAddress().orElseThrow().port();
+    java.net.http.HttpResponse<String> hello = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/hello")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    Await.result(host.stop());
+
+    assertThat(hello.body()).isEqualTo("hello");
+    assertThat(batch.get()).isEqualTo(7);
+    assertThat(states).contains("digest running", "http running", "digest stopped");
+  }
+
+  final AtomicInteger batch = new AtomicInteger();
+
+  /** Reads its own key through the validated reader. */
+  final class Digest implements HostedService {
+    @Override
+    public Future<Void> start(ServiceContext context) {
+      batch.set(context.settings().integer("batch", 10, 1, 1000));
+      return Future.succeededFuture();
+    }
   }
 
   @Test
