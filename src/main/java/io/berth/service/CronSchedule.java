@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.zone.ZoneRules;
 import java.util.Objects;
@@ -60,9 +61,15 @@ final class CronSchedule extends Schedule {
     return fireTimeAfter(finishedAt.isAfter(lastScheduled) ? finishedAt : lastScheduled);
   }
 
-  /** The first fire time strictly after {@code after}, including a fire time moved to the end of a DST gap. */
+  /**
+   * The first fire time strictly after {@code after}, including a fire time moved to the end of a DST gap. Fire times
+   * are whole seconds: cron-utils keeps the fraction of the instant it is given (11.077 gave 12.077), so the search
+   * starts from {@code after} truncated to the second, which finds the same next second without the fraction.
+   */
   Instant fireTimeAfter(Instant after) {
-    Instant candidate = execution.nextExecution(after.atZone(zone)).map(ZonedDateTime::toInstant)
+    Instant from = after.truncatedTo(ChronoUnit.SECONDS);
+    Instant candidate = execution.nextExecution(from.atZone(zone)).map(ZonedDateTime::toInstant)
+        .map(t -> t.truncatedTo(ChronoUnit.SECONDS))
         .orElseThrow(() -> new IllegalStateException("cron '" + expression + "' has no fire time after " + after));
     ZoneRules rules = zone.getRules();
     for (ZoneOffsetTransition t = rules.nextTransition(after);

@@ -47,6 +47,25 @@ class CronScheduleTest {
   }
 
   @Test
+  void everySecondCronFiresOnTheSecondWhatEverTheFractionOfNow() {
+    Schedule everySecond = Schedule.cron("* * * * * *");
+
+    // A 7 ms run due at 11.000 that finished at 11.077745 (defect 8 planned 12.077745).
+    assertThat(everySecond.nextRun(Instant.parse("2026-03-01T10:00:11Z"), Instant.parse("2026-03-01T10:00:11.077745Z")))
+        .isEqualTo(Instant.parse("2026-03-01T10:00:12Z"));
+    assertThat(everySecond.firstRun(Instant.parse("2026-03-01T10:00:11.000000001Z")))
+        .isEqualTo(Instant.parse("2026-03-01T10:00:12Z"));
+    assertThat(everySecond.firstRun(Instant.parse("2026-03-01T10:00:11.999999999Z")))
+        .isEqualTo(Instant.parse("2026-03-01T10:00:12Z"));
+    assertThat(runs(everySecond, Instant.parse("2026-03-01T10:00:11.5Z"), 3)).containsExactly(
+        Instant.parse("2026-03-01T10:00:12Z"), Instant.parse("2026-03-01T10:00:13Z"),
+        Instant.parse("2026-03-01T10:00:14Z"));
+    Schedule everyTenSecondsInBerlin = Schedule.cron("*/10 * * * * *", BERLIN);
+    assertThat(everyTenSecondsInBerlin.nextRun(Instant.parse("2026-03-01T10:00:10Z"),
+        Instant.parse("2026-03-01T10:00:10.5Z"))).isEqualTo(Instant.parse("2026-03-01T10:00:20Z"));
+  }
+
+  @Test
   void nextFireTimeIsEvaluatedInTheZone() {
     Schedule daily = Schedule.cron("0 30 2 * * *", BERLIN);
 

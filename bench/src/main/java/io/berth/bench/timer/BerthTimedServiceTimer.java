@@ -6,6 +6,8 @@ import io.berth.service.Schedule;
 import io.vertx.core.Vertx;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.function.LongConsumer;
 
 /**
  * A Berth timed service on {@code every(period)} with {@code initialDelay = period}: runs go to the service's
@@ -27,9 +29,26 @@ public final class BerthTimedServiceTimer implements TimerSystem {
     Futures.await(host.start());
   }
 
+  /** Reports each run with its grid index, from {@code run.scheduledAt()}: coalesced ticks show as missed. */
+  @Override public void startIndexed(long periodNanos, LongConsumer onTickAt) throws Exception {
+    Duration period = Duration.ofNanos(periodNanos);
+    Instant[] first = new Instant[1];   // runs never overlap, and each starts after the previous one ended
+    host = Host.builder().vertx(vertx, true)
+        .timed("tick", run -> {
+          if (first[0] == null) {
+            first[0] = run.scheduledAt();
+          }
+          onTickAt.accept(Math.round(Duration.between(first[0], run.scheduledAt()).toNanos() / (double) periodNanos));
+        }, o -> o.schedule(Schedule.every(period)).initialDelay(period))
+        .build();
+    Futures.await(host.start());
+  }
+
   @Override public void close() throws Exception {
     Futures.await(host.stop());
   }
 
-  @Override public String notes() { return "every(period), no overlap, run on a worker thread"; }
+  @Override public String notes() {
+    return "every(period), no overlap, run on a worker thread, lateness vs each run's scheduledAt grid point";
+  }
 }
