@@ -758,7 +758,8 @@ public final class HostCore implements HostView {
               restart, options.virtualThreads());
           case TIMED -> {
             TimedSpec spec = (TimedSpec) r.service();
-            yield new TimedRunner(spec.work(), spec.options(), ctx, registry, options.virtualThreads());
+            yield new TimedRunner(spec.work(), spec.options(), ctx, registry, options.virtualThreads(),
+                Clock.system(), events);
           }
           default -> r.edgeAddress() != null
               ? new EdgeRunner(new HostedRunner((HostedService) r.service(), ctx), r.edgeAddress(), lifetime)

@@ -3,6 +3,7 @@ package io.berth.core;
 import io.berth.core.internal.StopTimeoutException;
 import io.berth.core.internal.Threads;
 import io.berth.core.internal.Failures;
+import io.berth.core.internal.Futures;
 import io.berth.scope.Scope;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.CancellationSource;
@@ -51,6 +52,7 @@ final class TimedRunner implements ServiceRunner {
   /** How early a tick leaves the system clock; covers the two thread hand-offs, even on a busy machine. */
   static final long HAND_OFF_LEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
+  private final HostEvents events;
   private final TimedService work;
   private final TimedOptions options;
   private final ServiceContext service;
@@ -90,6 +92,13 @@ final class TimedRunner implements ServiceRunner {
   /** A runner that takes its time (instants, ticks, run timeouts) from {@code clock}. */
   TimedRunner(TimedService work, TimedOptions options, ServiceContext service, ServiceRegistry registry,
               boolean virtual, Clock clock) {
+    this(work, options, service, registry, virtual, clock, new HostEvents());
+  }
+
+  /** A runner that also publishes how each run ended ({@link TimedRunEvent}) on {@code events}. */
+  TimedRunner(TimedService work, TimedOptions options, ServiceContext service, ServiceRegistry registry,
+              boolean virtual, Clock clock, HostEvents events) {
+    this.events = Objects.requireNonNull(events, "events");
     this.work = work;
     this.options = options;
     this.service = service;
@@ -301,16 +310,17 @@ final class TimedRunner implements ServiceRunner {
       Threads.start("berth-timed-" + service.name() + "-" + run.number(), true, () -> {
         try {
           runBody(run);
-          context.runOnContext(v -> done.complete());
+          done.complete();
         } catch (Throwable e) {
-          context.runOnContext(v -> done.fail(e));
+          done.fail(e);
         }
       });
     } catch (RuntimeException | Error e) {
       closeUnused(run);
       done.fail(e);
     }
-    return done.future();
+    // Back on the service's context; a run that outlived Vert.x is dropped there quietly.
+    return Futures.backOn(context, done.future());
   }
 
   /**
@@ -361,6 +371,11 @@ final class TimedRunner implements ServiceRunner {
     } else {
       lastOutcome = run.token().isCancellationRequested() ? "cancelled" : "succeeded";
     }
+    String outcome = lastOutcome;
+    String error = "succeeded".equals(outcome) || "cancelled".equals(outcome) ? null : lastError;
+    long durationMs = lastDurationMs;
+    events.publish(TimedRunEvent.TOPIC, () -> new TimedRunEvent(service.name(), run.number(), outcome,
+        run.scheduledAt(), durationMs, error));
     if (stopping) {
       if (running == 0) {
         idle.tryComplete();
@@ -400,8 +415,7 @@ final class TimedRunner implements ServiceRunner {
     return idle.future()
         .timeout(Math.max(1, budget.toMillis()), TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(Failures.isTimeout(e)
-            ? new StopTimeoutException(running + " run(s) still running " + budget.toMillis()
-                + "ms after their tokens were cancelled")
+            ? new StopTimeoutException(running + " run(s) still running after their tokens were cancelled")
             : e))
         .eventually(() -> executor == null ? Future.succeededFuture() : executor.close());
   }

@@ -357,5 +357,25 @@ class TimedRunnerClockTest {
     public JsonObject config() {
       return new JsonObject();
     }
+
+    @Override
+    public io.berth.scope.ServiceRegistry registry() {
+      throw new UnsupportedOperationException("not used by a timed runner");
+    }
+
+    @Override
+    public <T> java.util.Optional<T> feature(Class<T> type) {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public io.berth.config.ConfigReader settings() {
+      return io.berth.config.ConfigReader.of(new JsonObject());
+    }
+
+    @Override
+    public java.time.Duration remainingStopTime() {
+      return java.time.Duration.ofSeconds(30);
+    }
   }
 }

@@ -173,6 +173,41 @@ class HostSeamsTest {
     assertThat(events).contains("item queued", "item running", "item succeeded");
   }
 
+  @Test
+  void everyTimedRunEndsAsAnEventWithItsOutcome(Vertx vertx) {
+    List<JsonObject> runs = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    Host host = Host.builder().vertx(vertx)
+        .timed("nightly", io.berth.service.Schedule.cron("0 0 3 1 1 *", java.time.ZoneOffset.UTC), run -> {
+          if (calls.incrementAndGet() == 2) {
+            throw new IllegalStateException("second run failed");
+          }
+        })
+        .module(ctx -> ctx.listen(new io.berth.core.HostListener() {
+          @Override
+          public void onEvent(HostEvent event) {
+            runs.add(event.toJson());
+          }
+
+          @Override
+          public boolean wants(String topic) {
+            return topic.equals(io.berth.core.TimedRunEvent.TOPIC);
+          }
+        }))
+        .build();
+    Await.result(host.start());
+
+    Await.result(host.trigger("nightly"));
+    await().until(() -> runs.size() == 1);
+    Await.result(host.trigger("nightly"));
+    await().until(() -> runs.size() == 2);
+    Await.result(host.stop());
+
+    assertThat(runs).extracting(r -> r.getString("service") + " #" + r.getLong("run") + " " + r.getString("outcome"))
+        .containsExactly("nightly #1 succeeded", "nightly #2 failed");
+    assertThat(runs.get(1).getString("error")).contains("second run failed");
+  }
+
   /** A library application's main: SIGTERM stops its services gracefully and the process exits 0, not 143. */
   @Test
   void runUntilSignalledStopsGracefullyOnSigterm(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
