@@ -158,6 +158,26 @@ class SeedExamplesTest {
   }
 
   @Test
+  void tokenRefreshServiceGoesOnAfterARefreshThatThrows(Vertx vertx) {
+    TokenRefreshService refresh = new TokenRefreshService();
+    AtomicInteger runs = new AtomicInteger();
+    Host host = Host.builder().vertx(vertx)
+        .timed("token-refresh", run -> {
+          if (runs.incrementAndGet() == 1) {
+            throw new IllegalStateException("the token endpoint is down");
+          }
+          refresh.run(run);
+        }, o -> o.schedule(Schedule.every(Duration.ofMillis(20))).runOnStart(true))
+        .build();
+
+    Await.result(host.start());
+    await().until(() -> runs.get() >= 3);
+    Await.result(host.stop());
+
+    assertThat(Services.named(host, "token-refresh").state()).isEqualTo(ServiceState.STOPPED);
+  }
+
+  @Test
   void tokenRefreshServiceV2LogsItsStartCancellationAndStopInOrder(Vertx vertx) {
     Host host = Host.builder().vertx(vertx)
         .background("token-refresh", new TokenRefreshServiceV2(Duration.ofMillis(20)))

@@ -11,9 +11,10 @@ import java.time.LocalTime;
  * Twin of {@code TokenRefreshService}, first version, from the article on running a task in the background (WeChat's
  * {@code access_token}): an {@code IHostedService} whose {@code System.Threading.Timer} logs "Refresh Token!" every
  * 5 s, stopped in {@code StopAsync} and disposed. Its pitfalls: the timer's callbacks overlap when a refresh is slower
- * than the period, and the timer keeps firing when the host fails to start, since {@code StopAsync} is never called.
- * As a Berth timed service, runs never overlap (a tick missed while a refresh runs coalesces into one later run), and
- * a failed start stops the services already started, so no refresh runs after it. Registered with
+ * than the period, and nothing stops the timer on a failure: a later service failing to start never calls
+ * {@code StopAsync}, and a callback that throws is an unhandled exception. As a Berth timed service, runs never overlap
+ * (a tick missed while a refresh runs coalesces into one run), a failed start stops the services already started, and
+ * a failed run is logged while the schedule goes on. Registered with
  * {@code .timed("token-refresh", new TokenRefreshService(), o -> o.schedule(Schedule.every(Duration.ofSeconds(5))).runOnStart(true))}.
  */
 public final class TokenRefreshService implements TimedService {

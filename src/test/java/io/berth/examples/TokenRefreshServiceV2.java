@@ -9,22 +9,14 @@ import java.time.Duration;
 import java.time.LocalTime;
 
 /**
- * Twin of {@code TokenRefreshService}, second version, from the same article: a {@code BackgroundService} whose
- * {@code ExecuteAsync} loops {@code while (!stoppingToken.IsCancellationRequested)} with
- * {@code await Task.Delay(5000, stoppingToken)}, logging as it starts, when its token is cancelled and as it stops.
- * Its pitfall is the article's point: every other piece of code must take the token from this one refresher and never
- * fetch one itself, since a new WeChat token invalidates the old. Berth has that refresher built in: declare
- * {@code tokens.<name>} and call {@code tokens.current(name)} (see {@code SeedExamplesTest}).
+ * Twin of {@code TokenRefreshService}, second version: a {@code BackgroundService} looping on
+ * {@code Task.Delay(5000, stoppingToken)} ({@code period}), logging at start, cancellation and stop. The pitfall is the
+ * article's point: no other code may fetch the token itself, as a new one invalidates the old; Berth's one refresher
+ * per token is {@code tokens.<name>} ({@code Tokens.current}).
  */
-public final class TokenRefreshServiceV2 implements BackgroundService {
+public record TokenRefreshServiceV2(Duration period) implements BackgroundService {
 
   private static final Logger log = LoggerFactory.getLogger(TokenRefreshServiceV2.class);
-  private final Duration period;
-
-  /** {@code period}: 5 s in the article. */
-  public TokenRefreshServiceV2(Duration period) {
-    this.period = period;
-  }
 
   @Override
   public void execute(CancellationToken token) {
