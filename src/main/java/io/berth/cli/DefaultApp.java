@@ -12,11 +12,15 @@ import io.berth.token.Tokens;
 import io.berth.work.QueueOptions;
 import io.vertx.core.Vertx;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.time.Duration;
 
 /**
  * The host that {@code java -jar berth.jar} runs: the demo services, the {@code default} work queue with the demo
- * handlers ({@code demo.sleep}, {@code demo.fail}, {@code log}) and the HTTP server, all from config.
+ * handlers ({@code demo.sleep}, {@code demo.fail}, {@code log}) and the HTTP server, all from config. The
+ * {@code monitor} demo ({@link MonitorLoop}: "w" on standard input enqueues a work item) is there only with
+ * {@code services.monitor.enabled: true}.
  */
 final class DefaultApp {
 
@@ -33,6 +37,9 @@ final class DefaultApp {
     }
     ConfigReader services = config.section("services");
     Duration beat = services.section("heartbeat").duration("interval", Duration.ofSeconds(5), Duration.ofMillis(10));
+    // Off by default, unlike the other services: it reads standard input. Registered whenever config names it, so
+    // that "enabled": false is accepted (and the host leaves it out).
+    boolean monitor = services.section("monitor").bool("enabled", false) || services.has("monitor");
     Tokens tokens = Tokens.fromConfig(config.section("tokens"), System.getenv());
     Host.Builder builder = Host.builder()
         .vertx(vertx, true)
@@ -47,6 +54,10 @@ final class DefaultApp {
         .handler(DemoHandlers.FAIL, DemoHandlers.FAIL_HANDLER)
         .handler(DemoHandlers.LOG, DemoHandlers.LOG_HANDLER)
         .http(http);
+    if (monitor) {
+      builder.background("monitor", new MonitorLoop(
+          new BufferedReader(new InputStreamReader(System.in)), Duration.ofSeconds(5)));
+    }
     Host host = builder.build();
     config.rejectUnknownKeys();
     return host;
