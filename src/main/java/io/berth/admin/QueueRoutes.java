@@ -74,10 +74,19 @@ final class QueueRoutes implements RouteGroup {
   private void status(RoutingContext rc) {
     WorkQueue queue = queue(rc);
     String id = rc.pathParam("id");
-    ItemStatus status = queue.status(id).orElseThrow(() -> new ApiException(404, "unknown_item",
-        "No item '" + AdminServer.abbreviate(id) + "' in queue '" + queue.name()
-            + "': it never existed or its status has expired."));
-    AdminServer.json(rc, 200, status.toJson());
+    queue.find(id).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+        return;
+      }
+      ItemStatus status = ar.result().orElse(null);
+      if (status == null) {
+        rc.fail(new ApiException(404, "unknown_item", "No item '" + AdminServer.abbreviate(id) + "' in queue '"
+            + queue.name() + "': it never existed or its status has expired."));
+      } else {
+        AdminServer.json(rc, 200, status.toJson());
+      }
+    });
   }
 
   private WorkQueue queue(RoutingContext rc) {
@@ -122,7 +131,7 @@ final class QueueRoutes implements RouteGroup {
       case WorkException.INVALID_ITEM -> new ApiException(400, e.code(), message);
       case WorkException.QUEUE_FULL, WorkException.ENQUEUE_TIMEOUT -> new ApiException(503, e.code(), message)
           .retryAfter(retryAfterSeconds(queue));
-      case WorkException.STOPPING -> new ApiException(503, e.code(), message);
+      case WorkException.STOPPING, WorkException.STORE_UNAVAILABLE -> new ApiException(503, e.code(), message);
       default -> new ApiException(500, e.code(), message);
     };
   }

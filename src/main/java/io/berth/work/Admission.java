@@ -62,8 +62,12 @@ final class Admission {
     this.admitted = admitted;
   }
 
-  /** Opens admission; parked requests live on {@code context}, the queue's. */
-  void open(Context context, String idPrefix) {
+  /**
+   * Opens admission; parked requests live on {@code context}, the queue's. {@code kept} items are already in the
+   * store from the last run: they hold slots until they end.
+   */
+  void open(Context context, String idPrefix, long kept) {
+    reserved.addAndGet((int) Math.min(Integer.MAX_VALUE / 2, kept));
     this.vertx = context.owner();
     this.context = context;
     this.idPrefix = idPrefix;

@@ -55,6 +55,10 @@ final class Dispatcher implements HostedService {
   private static final long HIGHEST_LATENCY_MICROS = TimeUnit.HOURS.toMicros(1);
   /** After a cut-short stop, how long the stop waits for the workers' undeployment (a blocked one's waits for it). */
   private static final long UNDEPLOY_AFTER_CUT_MS = 100;
+  /** The reason on the tokens the stop cancels. */
+  static final String SHUTDOWN = "shutdown";
+  /** How many ids of lost items the stop's log line names (the count is always there). */
+  private static final int IDS_LOGGED = 10;
 
   private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
@@ -79,12 +83,12 @@ final class Dispatcher implements HostedService {
   private MessageConsumer<Object> consumer;
   private Worker[] workers = new Worker[0];
 
-  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host) {
+  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host, SqliteDatabase db) {
     this.options = options;
     this.handlers = handlers;
     this.host = host;
     this.address = WorkQueues.address(options.name());
-    this.store = new MemoryItemStore(options);
+    this.store = db == null ? new MemoryItemStore(options) : new SqliteItemStore(options, db, handlers::get);
     this.admission = new Admission(options, store, this::admitted);
   }
 
@@ -128,14 +132,23 @@ final class Dispatcher implements HostedService {
       deployment.setWorkerPoolName("berth-queue-" + name()).setWorkerPoolSize(n)
           .setMaxWorkerExecuteTime(365).setMaxWorkerExecuteTimeUnit(TimeUnit.DAYS);
     }
-    return store.open(this::wakeOne)
-        .compose(v -> deployWorkers(deployment))
+    long[] kept = new long[1];
+    // The workers first: a durable store hands its first claimed batch to them as soon as it opens.
+    return deployWorkers(deployment)
+        .compose(v -> Futures.backOn(context, store.open(this::wakeOne)))
+        .map(count -> {
+          kept[0] = count;
+          return null;
+        })
         .compose(v -> {
           consumer = vertx.eventBus().consumer(address, this::onMessage);
           return consumer.completion();
         }).map(v -> {
           state = State.RUNNING;
-          admission.open(context, newIdPrefix());
+          admission.open(context, newIdPrefix(), kept[0]);
+          if (kept[0] > 0) {
+            wakeAll();
+          }
           log.info("Queue '{}' ready: capacity {}, fullMode {}, concurrency {}, types {}", name(), options.capacity(),
               options.fullMode().label(), n, types());
           return (Void) null;
@@ -165,23 +178,36 @@ final class Dispatcher implements HostedService {
     // Set before running is read (below, and by the workers' claim): see claim().
     state = State.STOPPING;
     admission.close();
-    List<String> notRun = store.stop();
+    ItemStore.StopReport report = store.stop();
+    List<String> notRun = report.lost();
     Promise<Void> d = Promise.promise();
     drained = d;
     if (running.get() == 0) {
       d.tryComplete();
     }
-    log.info("Queue '{}' stopping: {} item(s) running, {} admitted but not started", name(), running.get(),
-        notRun.size());
+    log.info("Queue '{}' stopping: {} item(s) running, {} admitted but not started{}", name(), running.get(),
+        report.kept() + notRun.size(), store.durable() ? " (kept in the store)" : "");
     Future<Void> done = Drain.thenCancel(d.future(), budget, this::cancelRunning, running::get,
         "Queue '" + name() + "': item(s)");
     return Futures.backOn(context, done).transform(ar -> {
       if (!notRun.isEmpty()) {
-        // A durable store keeps these for the next start; the memory store names them so nothing is lost silently.
-        log.warn("Queue '{}' stopped with {} item(s) admitted but not run: {}", name(), notRun.size(),
-            String.join(", ", notRun));
+        // Nothing is lost silently: the count, and the first ids (a big queue would make one huge line).
+        log.warn("Queue '{}' stopped with {} item(s) admitted but not run, lost: {}{}", name(), notRun.size(),
+            String.join(", ", notRun.subList(0, Math.min(IDS_LOGGED, notRun.size()))),
+            notRun.size() > IDS_LOGGED ? ", ..." : "");
       }
       Future<Void> undeploy = undeployWorkers();
+      if (store.durable()) {
+        undeploy = undeploy.compose(v -> Futures.backOn(context, store.flush())).transform(left -> {
+          if (left.succeeded()) {
+            log.info("Queue '{}': {} item(s) left in the store for the next start", name(), left.result());
+          } else {
+            log.warn("Queue '{}': its last writes failed ({}); those items run again after the next start", name(),
+                String.valueOf(left.cause()));
+          }
+          return Future.succeededFuture();
+        });
+      }
       if (ar.failed()) {
         // A worker still blocked in its item undeploys when the item returns: do not wait for it past the budget.
         undeploy = undeploy.timeout(UNDEPLOY_AFTER_CUT_MS, TimeUnit.MILLISECONDS).recover(e -> {
@@ -200,7 +226,7 @@ final class Dispatcher implements HostedService {
   private String cancelRunning() {
     List<String> cut = new ArrayList<>();
     for (Worker w : workers) {
-      String id = w.cancelRunning("shutdown");
+      String id = w.cancelRunning(SHUTDOWN);
       if (id != null) {
         cut.add(id);
       }
@@ -239,6 +265,17 @@ final class Dispatcher implements HostedService {
   private void admitted(Item item) {
     published(item);
     wakeOne();
+  }
+
+  private void wakeAll() {
+    for (Worker w : workers) {
+      w.wake();
+    }
+  }
+
+  /** Whether a running item cut short by the shutdown goes back to {@code queued} (a durable store) to run again. */
+  boolean keepsInterrupted() {
+    return store.durable();
   }
 
   private void wakeOne() {
@@ -361,6 +398,10 @@ final class Dispatcher implements HostedService {
 
   Optional<ItemStatus> status(String id) {
     return store.status(id);
+  }
+
+  Future<Optional<ItemStatus>> find(String id) {
+    return store.find(id);
   }
 
   QueueStats stats() {

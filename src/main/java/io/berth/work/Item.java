@@ -18,6 +18,10 @@ final class Item {
   final Handlers.Entry handler;
   final long enqueuedNanos;
   final long enqueuedMillis;
+  /** Not claimed before this time (epoch ms). */
+  final long runAtMillis;
+  /** A durable store's row key, set before the item is published to a worker (0 in memory). */
+  final long seq;
 
   private volatile int attempts;
   private volatile long startedNanos;
@@ -33,6 +37,27 @@ final class Item {
     this.handler = handler;
     this.enqueuedNanos = System.nanoTime();
     this.enqueuedMillis = System.currentTimeMillis();
+    this.runAtMillis = enqueuedMillis;
+    this.seq = 0;
+  }
+
+  private Item(long seq, String id, String type, JsonObject payload, Handlers.Entry handler, int attempts,
+               long enqueuedMillis, long runAtMillis) {
+    this.seq = seq;
+    this.id = id;
+    this.type = type;
+    this.payload = payload;
+    this.handler = handler;
+    this.attempts = attempts;
+    this.enqueuedMillis = enqueuedMillis;
+    this.runAtMillis = runAtMillis;
+    this.enqueuedNanos = System.nanoTime() - Math.max(0, System.currentTimeMillis() - enqueuedMillis) * 1_000_000;
+  }
+
+  /** An item read back from a durable store, {@code attempts} runs behind it; handler null when its type has none. */
+  static Item stored(long seq, String id, String type, JsonObject payload, Handlers.Entry handler, int attempts,
+                     long enqueuedMillis, long runAtMillis) {
+    return new Item(seq, id, type, payload, handler, attempts, enqueuedMillis, runAtMillis);
   }
 
   /** The claiming worker's transition {@code queued → running}; returns the attempt number. */
@@ -50,6 +75,21 @@ final class Item {
     error = why;
     finishedMillis = System.currentTimeMillis();
     state = outcome;
+  }
+
+  /**
+   * Back to {@code queued} without counting the attempt: a durable store hands back an item it claimed but did not
+   * start, or one a shutdown interrupted.
+   */
+  void requeue() {
+    if (state != ItemState.QUEUED) {
+      attempts = Math.max(0, attempts - 1);
+    }
+    startedNanos = 0;
+    startedMillis = 0;
+    finishedMillis = 0;
+    error = null;
+    state = ItemState.QUEUED;
   }
 
   ItemState state() {

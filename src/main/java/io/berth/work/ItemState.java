@@ -11,6 +11,11 @@ public enum ItemState {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /** The state whose {@link #label()} is {@code label}. */
+  public static ItemState fromLabel(String label) {
+    return valueOf(label.toUpperCase(Locale.ROOT).replace('-', '_'));
+  }
+
   /** True once the item ended, one way or another. */
   public boolean isFinal() {
     return ordinal() >= SUCCEEDED.ordinal();

@@ -16,13 +16,23 @@ import java.util.Optional;
  */
 interface ItemStore {
 
+  /** What {@link #stop()} leaves: how many items stay in the store for the next start, and the ids it loses. */
+  record StopReport(long kept, List<String> lost) {
+  }
+
   /**
-   * Starts the store. {@code due} is to be called whenever items become claimable other than by an
-   * {@link #append} (a durable store's items kept from the last run, an item whose run time came): it wakes an
-   * idle worker. The memory store never calls it.
+   * Starts the store and completes with how many items it kept from the last run (they count against the queue's
+   * capacity). {@code due} is to be called once per item that becomes claimable other than by an {@link #append}
+   * (a durable store's claimed batch, an item whose run time came): it wakes an idle worker. The memory store never
+   * calls it.
    */
-  default Future<Void> open(Runnable due) {
-    return Future.succeededFuture();
+  default Future<Long> open(Runnable due) {
+    return Future.succeededFuture(0L);
+  }
+
+  /** True when items survive a restart: a running item cut short by a shutdown then goes back to {@code queued}. */
+  default boolean durable() {
+    return false;
   }
 
   /**
@@ -51,8 +61,13 @@ interface ItemStore {
    */
   void finished(Item item);
 
-  /** The status of a queued, running or recently finished item. */
+  /** The status of an item this process knows in memory (queued, running or recently finished): never blocks. */
   Optional<ItemStatus> status(String id);
+
+  /** The status of any item the store holds; a durable store reads it from disk when memory does not know it. */
+  default Future<Optional<ItemStatus>> find(String id) {
+    return Future.succeededFuture(status(id));
+  }
 
   /**
    * How many items are in {@code state}: queued and running now; for the final states, how many reached them (the
@@ -62,9 +77,16 @@ interface ItemStore {
 
   /**
    * The queue stops: no appends and no claims from here on, while the items already running still report their
-   * ends. Returns the ids of the items admitted but never run that this store does not keep, for the log: all of
-   * them in memory (their status stays {@code queued} for status queries); none in a durable store, which runs them
-   * after the next start.
+   * ends. Reports the items admitted but not run: in memory all are lost (their status stays {@code queued} for
+   * status queries); a durable store keeps them (and hands back what it claimed ahead) for the next start.
    */
-  List<String> stop();
+  StopReport stop();
+
+  /**
+   * After the last end was reported: completes once everything reported is written, with how many items the store
+   * keeps for the next start (queued or interrupted).
+   */
+  default Future<Long> flush() {
+    return Future.succeededFuture(0L);
+  }
 }

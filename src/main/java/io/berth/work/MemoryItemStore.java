@@ -97,13 +97,13 @@ final class MemoryItemStore implements ItemStore {
   }
 
   @Override
-  public List<String> stop() {
+  public StopReport stop() {
     stopped = true;
     List<String> notRun = new ArrayList<>();
     for (Item item; (item = channel.poll()) != null; ) {
       notRun.add(item.id);
       dropped.increment();
     }
-    return notRun;
+    return new StopReport(0, notRun);
   }
 }

@@ -5,7 +5,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 
 /**
  * Why an enqueue (or a fire) was refused. {@link #code()} is a stable machine code that the admin API maps to an
- * HTTP status: {@code queue_full}, {@code enqueue_timeout} and {@code stopping} to 503, {@code unknown_type} to 422,
+ * HTTP status: {@code queue_full}, {@code enqueue_timeout}, {@code stopping} and {@code store_unavailable} to 503, {@code unknown_type} to 422,
  * {@code unknown_queue} to 404, {@code invalid_item} (a malformed event-bus item) to 400. A refused item was not admitted: it has no id and no status.
  */
 public final class WorkException extends RuntimeException {
@@ -17,6 +17,8 @@ public final class WorkException extends RuntimeException {
   public static final String UNKNOWN_QUEUE = "unknown_queue";
   /** A malformed item: a body that is not a JSON object, a payload that is not one, or a field an item has not. */
   public static final String INVALID_ITEM = "invalid_item";
+  /** The durable store could not write (a full disk, an I/O error): nothing of the request was kept. */
+  public static final String STORE_UNAVAILABLE = "store_unavailable";
 
   /** The failure code of an event-bus reply that carries a WorkException; the message is {@code "<code>: <text>"}. */
   static final int REPLY_FAILURE_CODE = 4290;

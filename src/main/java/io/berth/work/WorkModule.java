@@ -7,6 +7,10 @@ import io.berth.core.HostView;
 import io.berth.core.ModuleContext;
 import io.berth.core.ServiceKind;
 import io.berth.service.HostedService;
+import io.berth.service.ServiceContext;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,8 +25,20 @@ import java.util.Objects;
  */
 public final class WorkModule implements HostModule {
 
+  private static final Logger log = LoggerFactory.getLogger(WorkModule.class);
+
   private final Map<String, QueueOptions> declared = new LinkedHashMap<>();
   private final Handlers handlers = new Handlers();
+  private StoreOptions store;
+
+  /**
+   * Where the items are kept. Without this call and without a {@code store} config section, in memory; config
+   * ({@code store.*}) overrides what is set here.
+   */
+  public WorkModule store(StoreOptions options) {
+    this.store = Objects.requireNonNull(options);
+    return this;
+  }
 
   /** Declares a queue; config ({@code queues.<name>}) may override its options. */
   public WorkModule queue(QueueOptions options) {
@@ -66,7 +82,39 @@ public final class WorkModule implements HostModule {
   @Override
   public void register(ModuleContext context) {
     ConfigReader config = context.config();
-    WorkQueues work = build(config.has("queues") ? config.section("queues") : null, context.host());
+    StoreOptions storeOptions = store;
+    if (config.has("store")) {
+      storeOptions = (storeOptions == null ? new StoreOptions() : storeOptions).read(config.section("store"));
+    }
+    SqliteDatabase db = null;
+    if (storeOptions != null && storeOptions.type() == StoreOptions.Type.SQLITE) {
+      db = SqliteDatabase.open(storeOptions.path(), storeOptions.fullSync());
+      SqliteDatabase opened = db;
+      // First of the module's services: started before the queues, stopped (the file closed) after them.
+      context.service("store", ServiceKind.HOSTED, ModuleContext.Placement.FIRST, new HostedService() {
+        @Override
+        public Future<Void> start(ServiceContext ctx) {
+          return Future.succeededFuture();
+        }
+
+        @Override
+        public Future<Void> stop(ServiceContext ctx) {
+          opened.close();
+          return Future.succeededFuture();
+        }
+      });
+    } else {
+      log.info("Work store: memory (store.type); queued and running items do not survive a restart");
+    }
+    WorkQueues work;
+    try {
+      work = build(config.has("queues") ? config.section("queues") : null, context.host(), db);
+    } catch (RuntimeException e) {
+      if (db != null) {
+        db.close();
+      }
+      throw e;
+    }
     for (Map.Entry<String, HostedService> e : work.services().entrySet()) {
       ServiceKind kind = e.getKey().equals(Fire.NAME) ? ServiceKind.HOSTED : ServiceKind.QUEUE;
       context.service(e.getKey(), kind, ModuleContext.Placement.FIRST, e.getValue());
@@ -77,6 +125,12 @@ public final class WorkModule implements HostModule {
   /** The queues and their services; {@code config} is the {@code queues} section, or null. */
   @SuppressWarnings("deprecation")
   WorkQueues build(ConfigReader config, HostView host) {
+    return build(config, host, null);
+  }
+
+  /** The queues and their services, keeping their items in {@code db} (null: in memory). */
+  @SuppressWarnings("deprecation")
+  WorkQueues build(ConfigReader config, HostView host, SqliteDatabase db) {
     Map<String, QueueOptions> all = new LinkedHashMap<>(declared);
     if (config != null) {
       for (String name : config.names()) {
@@ -100,7 +154,7 @@ public final class WorkModule implements HostModule {
     Map<String, HostedService> services = new LinkedHashMap<>();
     services.put(Fire.NAME, fire);
     for (QueueOptions o : all.values()) {
-      Dispatcher d = new Dispatcher(o, handlers.forQueue(o.name()), host);
+      Dispatcher d = new Dispatcher(o, handlers.forQueue(o.name()), host, db);
       queues.put(o.name(), new WorkQueue(d));
       services.put("queue:" + o.name(), d);
     }

@@ -55,9 +55,17 @@ public final class WorkQueue {
     return dispatcher.submit(work.type, null, work.handler);
   }
 
-  /** The status of a queued, running or recently finished item ({@code statusRetention}). */
+  /**
+   * The status of an item known in memory: queued or running in this process, or recently finished
+   * ({@code statusRetention}). With a durable store, {@link #find(String)} also reads the items on disk.
+   */
   public Optional<ItemStatus> status(String id) {
     return dispatcher.status(id);
+  }
+
+  /** The status of any item of this queue, read from the store when memory does not know it (never blocks). */
+  public Future<Optional<ItemStatus>> find(String id) {
+    return dispatcher.find(id);
   }
 
   public QueueStats stats() {

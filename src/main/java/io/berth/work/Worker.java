@@ -130,7 +130,7 @@ final class Worker extends VerticleBase {
    */
   private boolean end(Run run, Throwable failure) {
     Item item = run.item;
-    if (item.state().isFinal()) {
+    if (item.state().isFinal() || run.ended) {
       return false;
     }
     run.disarm();
@@ -145,6 +145,10 @@ final class Worker extends VerticleBase {
       log.warn("Queue '{}': item {} of type '{}' {}", name, item.id, item.type, error);
     } else if (failure == null) {
       outcome = ItemState.SUCCEEDED;
+    } else if (run.cancellation.token().isCancellationRequested() && queue.keepsInterrupted()
+        && Dispatcher.SHUTDOWN.equals(run.cancellation.token().reason())) {
+      // A durable store runs it again after the restart; the cut-short attempt does not count.
+      outcome = ItemState.QUEUED;
     } else if (run.cancellation.token().isCancellationRequested()) {
       outcome = ItemState.CANCELLED;
       error = failure instanceof CancellationException ? failure.getMessage()
@@ -155,7 +159,11 @@ final class Worker extends VerticleBase {
       error = Failures.describe(failure);
       log.error("Queue '{}': item {} of type '{}' failed: {}", name, item.id, item.type, error, failure);
     }
-    item.end(outcome, error);
+    if (outcome == ItemState.QUEUED) {
+      item.requeue();
+    } else {
+      item.end(outcome, error);
+    }
     current = null;
     queue.finished(item);
     return true;

@@ -24,6 +24,7 @@ class DefaultAppQueueTest {
   void theDefaultQueueRunsTheDemoHandlers() throws Exception {
     JsonObject json = new JsonObject(Files.readString(Path.of("conf/config.json")));
     json.getJsonObject("http").put("port", 0);
+    json.getJsonObject("store").put("path", Files.createTempDirectory("berth-store").resolve("berth.db").toString());
     ConfigReader config = ConfigReader.of(json, Map.of(), Map.of());
     Vertx vertx = Vertx.vertx();
     Host host = DefaultApp.build(vertx, config);

@@ -59,7 +59,7 @@ class MemoryItemStoreTest {
     store.append(item("a"));
     store.append(item("b"));
 
-    assertThat(store.stop()).containsExactly("a", "b");
+    assertThat(store.stop().lost()).containsExactly("a", "b");
 
     assertThat(store.claim()).isNull();
     assertThat(store.count(ItemState.QUEUED)).isZero();

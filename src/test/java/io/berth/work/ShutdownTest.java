@@ -50,7 +50,7 @@ class ShutdownTest {
       assertThat(cancelled.state()).isEqualTo(ItemState.CANCELLED);
       assertThat(cancelled.error()).contains("shutdown");
       assertThat(logs.messages()).contains(
-          "Queue 'q' stopped with 2 item(s) admitted but not run: " + queued1 + ", " + queued2);
+          "Queue 'q' stopped with 2 item(s) admitted but not run, lost: " + queued1 + ", " + queued2);
       assertThat(q.status(queued1).orElseThrow().state()).isEqualTo(ItemState.QUEUED);
       assertThat(drain.messages()).anySatisfy(m -> assertThat(m)
           .startsWith("Queue 'q': item(s) still running after").contains("(1)").endsWith(running));

@@ -1,0 +1,354 @@
+package io.berth.work;
+
+import io.berth.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded SQLite database of the work module: one file ({@code store.path}), WAL, locked for this process
+ * ({@code locking_mode=EXCLUSIVE}), and ONE writer thread ({@code berth-store}) that owns the only connection. Every
+ * read and write is an {@link Op} run by that thread; the ops that arrive while a transaction commits go into the
+ * next one (group commit), so an append costs a share of one fsync. After the ops of a transaction, each queue's
+ * store claims its next batch in the same transaction.
+ */
+final class SqliteDatabase {
+
+  private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
+  /** The schema this code writes; a file with a higher version is refused. */
+  static final int SCHEMA_VERSION = 1;
+  private static final int MAX_OPS_PER_TRANSACTION = 8192;
+
+  /** One unit of work for the writer: {@link #run} inside the transaction, then one of the two outcomes. */
+  interface Op {
+    void run(Connection c) throws SQLException;
+
+    /** After the commit (on the writer thread): must be quick. */
+    default void committed() {
+    }
+
+    /** The op or its transaction failed: nothing of it was written. */
+    default void failed(Throwable e) {
+    }
+  }
+
+  private static final Op NUDGE = c -> { };
+
+  private final Path path;
+  private final Connection connection;
+  private final BlockingQueue<Op> ops = new LinkedBlockingQueue<>();
+  private final List<SqliteItemStore> stores = new CopyOnWriteArrayList<>();
+  private final Thread writer;
+  private volatile boolean closing;
+  private volatile boolean closed;
+
+  private SqliteDatabase(Path path, Connection connection) {
+    this.path = path;
+    this.connection = connection;
+    this.writer = new Thread(this::writeLoop, "berth-store");
+    writer.setDaemon(true);
+  }
+
+  /**
+   * Opens (or creates) the store file, migrates its schema and puts the items left {@code running} by the last
+   * process back to {@code queued} (their attempt stays counted).
+   *
+   * @throws ConfigException naming {@code store.path} when the file cannot be used: unwritable, locked by another
+   *                         process, not a database, or of a newer schema
+   */
+  static SqliteDatabase open(Path path, boolean fullSync) {
+    Path file = path.toAbsolutePath().normalize();
+    Path dir = file.getParent();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw refused(file, "cannot create its folder " + dir + " (" + e + "); make it writable or pick another path");
+    }
+    if (!Files.isWritable(dir) || (Files.exists(file) && !Files.isWritable(file))) {
+      throw refused(file, "is not writable; make " + (Files.exists(file) ? file : dir) + " writable or pick another"
+          + " path");
+    }
+    prepareNativeFolder(dir.resolve("tmp"));
+    Connection c = null;
+    try {
+      c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 0");
+        s.execute("PRAGMA locking_mode = EXCLUSIVE");
+        s.execute("PRAGMA journal_mode = WAL");
+        s.execute("PRAGMA synchronous = " + (fullSync ? "FULL" : "NORMAL"));
+      }
+      int recovered;
+      try (Statement s = c.createStatement()) {
+        // Exclusive at once, and kept (locking_mode): a second Berth on the same file is refused here.
+        s.execute("BEGIN EXCLUSIVE");
+        recovered = migrateAndRecover(c, file);
+        s.execute("COMMIT");
+      }
+      c.setAutoCommit(false);
+      SqliteDatabase db = new SqliteDatabase(file, c);
+      db.writer.start();
+      log.info("Work store: SQLite at {} (synchronous={}){}", file, fullSync ? "FULL" : "NORMAL",
+          recovered == 0 ? "" : "; " + recovered + " item(s) running at the last stop are queued again");
+      return db;
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw refused(file, describe(e));
+    } catch (ConfigException e) {
+      closeQuietly(c);
+      throw e;
+    }
+  }
+
+  private static int migrateAndRecover(Connection c, Path file) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS berth_schema (version INTEGER NOT NULL)");
+      int version = 0;
+      try (ResultSet r = s.executeQuery("SELECT max(version) FROM berth_schema")) {
+        if (r.next()) {
+          version = r.getInt(1);
+        }
+      }
+      if (version > SCHEMA_VERSION) {
+        throw refused(file, "has schema version " + version + ", newer than this Berth's (" + SCHEMA_VERSION
+            + "); run a newer Berth on it, or point store.path at another file");
+      }
+      if (version < 1) {
+        s.execute("CREATE TABLE items ("
+            + " seq INTEGER PRIMARY KEY,"          // admission order, the claim's tie-break
+            + " id TEXT NOT NULL UNIQUE,"
+            + " queue TEXT NOT NULL,"
+            + " type TEXT NOT NULL,"
+            + " payload TEXT NOT NULL,"            // JSON
+            + " state TEXT NOT NULL,"              // ItemState.label()
+            + " attempts INTEGER NOT NULL DEFAULT 0,"
+            + " run_at INTEGER NOT NULL,"          // epoch ms: not claimed before
+            + " enqueued_at INTEGER NOT NULL,"
+            + " started_at INTEGER,"
+            + " finished_at INTEGER,"
+            + " error TEXT,"
+            + " lease_owner TEXT,"                 // the claiming node (a cluster store expires leases)
+            + " lease_until INTEGER)");
+        s.execute("CREATE INDEX items_claim ON items (queue, state, run_at, seq)");
+        s.execute("DELETE FROM berth_schema");
+        s.execute("INSERT INTO berth_schema (version) VALUES (1)");
+      }
+      // Single node: whatever the last process left running runs again (its attempt was counted at the claim).
+      return s.executeUpdate("UPDATE items SET state = 'queued', lease_owner = NULL, lease_until = NULL"
+          + " WHERE state = 'running'");
+    }
+  }
+
+  /**
+   * Points sqlite-jdbc's native library extraction at Berth's own folder (once per JVM) and removes what earlier
+   * processes left there (a killed JVM leaves its {@code .so} and {@code .lck}).
+   */
+  private static void prepareNativeFolder(Path tmp) {
+    if (System.getProperty("org.sqlite.tmpdir") != null) {
+      return;
+    }
+    try {
+      Files.createDirectories(tmp);
+      try (DirectoryStream<Path> old = Files.newDirectoryStream(tmp, "sqlite-*")) {
+        for (Path p : old) {
+          Files.deleteIfExists(p);
+        }
+      }
+      System.setProperty("org.sqlite.tmpdir", tmp.toString());
+    } catch (IOException e) {
+      log.warn("Work store: cannot use {} for SQLite's native library ({}); it goes to the system's temp folder",
+          tmp, e.toString());
+    }
+  }
+
+  private static String describe(SQLException e) {
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("SQLITE_BUSY") || m.contains("locked")) {
+      return "is locked by another process (another Berth running on the same data folder?); stop it or pick"
+          + " another path";
+    }
+    if (m.contains("SQLITE_NOTADB") || m.contains("SQLITE_CORRUPT") || m.contains("not a database")
+        || m.contains("malformed")) {
+      return "is not a valid SQLite database (corrupt?); restore it from a backup, move it away, or pick another"
+          + " path (" + m + ")";
+    }
+    return "cannot be opened: " + m;
+  }
+
+  private static ConfigException refused(Path file, String problem) {
+    return new ConfigException("store.path", "the store file " + file + " " + problem);
+  }
+
+  Path path() {
+    return path;
+  }
+
+  void register(SqliteItemStore store) {
+    stores.add(store);
+  }
+
+  /** Hands {@code op} to the writer; fails it at once after {@link #close()}. */
+  void submit(Op op) {
+    if (closing) {
+      op.failed(new WorkException(WorkException.STORE_UNAVAILABLE, "the store " + path + " is closed"));
+      return;
+    }
+    ops.offer(op);
+  }
+
+  /** Wakes the writer without an op (a store wants its next batch). */
+  void nudge() {
+    ops.offer(NUDGE);
+  }
+
+  /** Ends the writer once every op submitted so far is written, and closes the file; blocks (not on an event loop). */
+  void close() {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    ops.offer(NUDGE);
+    try {
+      writer.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly(connection);
+    closed = true;
+    log.info("Work store: {} closed", path);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  private void writeLoop() {
+    List<Op> batch = new ArrayList<>();
+    while (true) {
+      Op first;
+      try {
+        first = ops.poll(waitMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (first != null) {
+        batch.add(first);
+        ops.drainTo(batch, MAX_OPS_PER_TRANSACTION);
+      }
+      transaction(batch);
+      batch.clear();
+      if (closing && ops.isEmpty()) {
+        return;
+      }
+    }
+  }
+
+  /** How long the writer may sleep: until the earliest due time a store waits for, at most a second. */
+  private long waitMillis() {
+    long now = System.currentTimeMillis();
+    long wait = 1000;
+    for (SqliteItemStore s : stores) {
+      wait = Math.min(wait, s.millisUntilDue(now));
+    }
+    return Math.max(0, wait);
+  }
+
+  private void transaction(List<Op> batch) {
+    List<Op> done = new ArrayList<>(batch.size());
+    List<Op> refused = new ArrayList<>();
+    List<Throwable> why = new ArrayList<>();
+    try {
+      for (Op op : batch) {
+        try {
+          op.run(connection);
+          done.add(op);
+        } catch (SQLException e) {
+          if (isFatal(e)) {
+            throw e;
+          }
+          refused.add(op);
+          why.add(e);
+        }
+      }
+      long now = System.currentTimeMillis();
+      for (SqliteItemStore s : stores) {
+        s.claimAhead(connection, now);
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      try {
+        connection.rollback();
+      } catch (SQLException ignored) {
+        // The connection is broken: the next transaction fails too, and says so.
+      }
+      for (SqliteItemStore s : stores) {
+        s.claimRolledBack();
+      }
+      log.error("Work store: a transaction of {} op(s) on {} failed and was rolled back: {}", batch.size(), path,
+          e.toString());
+      WorkException failure = new WorkException(WorkException.STORE_UNAVAILABLE, "the store " + path
+          + " could not write (" + e.getMessage() + ")");
+      for (Op op : batch) {
+        op.failed(failure);
+      }
+      return;
+    }
+    for (SqliteItemStore s : stores) {
+      guarded(s::claimCommitted);
+    }
+    for (Op op : done) {
+      guarded(op::committed);
+    }
+    for (int i = 0; i < refused.size(); i++) {
+      Op op = refused.get(i);
+      Throwable e = why.get(i);
+      guarded(() -> op.failed(e));
+    }
+  }
+
+  /** Runs a callback after a commit: a bug in one must neither end the only writer nor skip the others. */
+  private void guarded(Runnable callback) {
+    try {
+      callback.run();
+    } catch (RuntimeException e) {
+      log.error("Work store: a callback after a commit on {} failed", path, e);
+    }
+  }
+
+  /** Errors that spoil the whole transaction (I/O, full disk), rather than one statement. */
+  private static boolean isFatal(SQLException e) {
+    String m = String.valueOf(e.getMessage());
+    return m.contains("SQLITE_FULL") || m.contains("SQLITE_IOERR") || m.contains("SQLITE_BUSY")
+        || m.contains("SQLITE_CORRUPT") || m.contains("SQLITE_READONLY");
+  }
+
+  static PreparedStatement prepare(Connection c, String sql) throws SQLException {
+    return c.prepareStatement(sql);
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // Closing: nothing to do about it.
+      }
+    }
+  }
+}

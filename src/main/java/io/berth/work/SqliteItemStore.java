@@ -1,0 +1,446 @@
+package io.berth.work;
+
+import io.berth.core.internal.Futures;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * One queue's items in the {@link SqliteDatabase}: an append completes once its row is committed (group commit);
+ * the workers claim from a small buffer that the writer fills with the next due rows, claimed ({@code running},
+ * attempt counted) in the same transaction as the appends. Items wait on disk, so memory stays bounded by the
+ * buffer whatever the backlog. Ends are written behind; an item whose end was not written runs again after a
+ * restart. In-process work ({@link LocalWork}: a lambda) cannot be stored and stays in memory, lost at a stop.
+ */
+final class SqliteItemStore implements ItemStore {
+
+  private static final Logger log = LoggerFactory.getLogger(SqliteItemStore.class);
+
+  private final String queue;
+  private final SqliteDatabase db;
+  private final Function<String, Handlers.Entry> handlers;
+  /** The most items claimed ahead of the workers. */
+  private final int ahead;
+  private final ConcurrentLinkedQueue<Item> buffer = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Item> local = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger buffered = new AtomicInteger();
+  private final StatusStore recent;
+  /** Whether the writer was asked for a batch and has not run since. */
+  private final AtomicBoolean fetchAsked = new AtomicBoolean();
+  /** Rows queued on disk and not claimed (approximate between transactions). */
+  private final AtomicLong onDisk = new AtomicLong();
+  private final LongAdder started = new LongAdder();
+  private final LongAdder ended = new LongAdder();
+  private final LongAdder[] reached = new LongAdder[ItemState.values().length];
+
+  private volatile boolean stopped;
+  /** Writer-only: whether a due row may be on disk; the earliest run time of a queued row (MAX_VALUE: none). */
+  private volatile boolean maybeDue = true;
+  private volatile long nextDueAt = Long.MAX_VALUE;
+  private Runnable due = () -> { };
+  private final List<Item> claimedNow = new ArrayList<>();
+
+  // Writer-only prepared statements.
+  private PreparedStatement insert;
+  private PreparedStatement claim;
+  private PreparedStatement nextDue;
+  private PreparedStatement end;
+
+  SqliteItemStore(QueueOptions options, SqliteDatabase db, Function<String, Handlers.Entry> handlers) {
+    this.queue = options.name();
+    this.db = db;
+    this.handlers = handlers;
+    this.ahead = Math.max(64, Math.min(1024, options.concurrency() * 4));
+    this.recent = new StatusStore(Math.min(options.statusRetention(), 4096), ahead + options.concurrency());
+    for (ItemState s : ItemState.values()) {
+      reached[s.ordinal()] = new LongAdder();
+    }
+  }
+
+  @Override
+  public boolean durable() {
+    return true;
+  }
+
+  @Override
+  public Future<Long> open(Runnable due) {
+    this.due = due;
+    Promise<Long> kept = Promise.promise();
+    db.register(this);
+    db.submit(new SqliteDatabase.Op() {
+      long n;
+
+      @Override
+      public void run(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM items WHERE queue = ? AND state = ?")) {
+          s.setString(1, queue);
+          s.setString(2, ItemState.QUEUED.label());
+          try (ResultSet r = s.executeQuery()) {
+            n = r.next() ? r.getLong(1) : 0;
+          }
+        }
+      }
+
+      @Override
+      public void committed() {
+        onDisk.addAndGet(n);
+        if (n > 0) {
+          log.info("Queue '{}': {} item(s) kept in the store from the last run", queue, n);
+        }
+        kept.complete(n);
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        kept.fail(e);
+      }
+    });
+    return kept.future();
+  }
+
+  @Override
+  public Future<Void> append(Item item) {
+    if (stopped) {
+      return Future.failedFuture(WorkException.stopping(queue, true));
+    }
+    if (item.payload == null) {   // in-process work: a lambda cannot be stored
+      recent.add(item);
+      local.offer(item);
+      return Future.succeededFuture();
+    }
+    Promise<Void> stored = Promise.promise();
+    Context caller = Vertx.currentContext();
+    db.submit(new SqliteDatabase.Op() {
+      @Override
+      public void run(Connection c) throws SQLException {
+        insert(c, item);
+      }
+
+      @Override
+      public void committed() {
+        onDisk.incrementAndGet();
+        maybeDue = true;
+        stored.complete();
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        log.error("Queue '{}': item {} of type '{}' was not stored: {}", queue, item.id, item.type, e.toString());
+        stored.fail(e instanceof WorkException ? e : new WorkException(WorkException.STORE_UNAVAILABLE,
+            "queue '" + queue + "' could not store the item: " + e.getMessage()));
+      }
+    });
+    return Futures.backOn(caller, stored.future());
+  }
+
+  private void insert(Connection c, Item item) throws SQLException {
+    if (insert == null) {
+      insert = c.prepareStatement("INSERT INTO items (id, queue, type, payload, state, attempts, run_at, enqueued_at)"
+          + " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?)");
+    }
+    insert.setString(1, item.id);
+    insert.setString(2, queue);
+    insert.setString(3, item.type);
+    insert.setString(4, item.payload.encode());
+    insert.setLong(5, item.enqueuedMillis);
+    insert.setLong(6, item.enqueuedMillis);
+    insert.executeUpdate();
+  }
+
+  @Override
+  public Item claim() {
+    if (stopped) {
+      return null;
+    }
+    Item item = local.poll();
+    if (item == null) {
+      item = buffer.poll();
+      if (item == null) {
+        askForMore();
+        return null;
+      }
+      if (buffered.decrementAndGet() < ahead / 2) {
+        askForMore();
+      }
+    }
+    return item;
+  }
+
+  private void askForMore() {
+    if ((maybeDue || nextDueAt <= System.currentTimeMillis()) && fetchAsked.compareAndSet(false, true)) {
+      db.nudge();
+    }
+  }
+
+  @Override
+  public boolean hasDue() {
+    return !stopped && (!buffer.isEmpty() || !local.isEmpty());
+  }
+
+  /** The writer's wait bound for this queue: 0 when it wants a batch now, else until its next due row. */
+  long millisUntilDue(long now) {
+    if (stopped || buffered.get() >= ahead / 2) {
+      return Long.MAX_VALUE;
+    }
+    if (maybeDue) {
+      return buffered.get() == 0 && onDisk.get() > 0 ? 0 : Long.MAX_VALUE;
+    }
+    return nextDueAt == Long.MAX_VALUE ? Long.MAX_VALUE : nextDueAt - now;
+  }
+
+  /** Writer, inside the transaction: claims the next due rows when the buffer runs low. */
+  void claimAhead(Connection c, long now) throws SQLException {
+    fetchAsked.set(false);
+    int want = ahead - buffered.get();
+    if (stopped || want < ahead / 2 || !(maybeDue || nextDueAt <= now)) {
+      return;
+    }
+    if (claim == null) {
+      claim = c.prepareStatement("UPDATE items SET state = 'running', attempts = attempts + 1, lease_owner = ?"
+          + " WHERE seq IN (SELECT seq FROM items WHERE queue = ? AND state = 'queued' AND run_at <= ?"
+          + " ORDER BY run_at, seq LIMIT ?)"
+          + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at");
+      nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND state = 'queued'");
+    }
+    claim.setString(1, "local");
+    claim.setString(2, queue);
+    claim.setLong(3, now);
+    claim.setInt(4, want);
+    try (ResultSet r = claim.executeQuery()) {
+      while (r.next()) {
+        String type = r.getString(3);
+        claimedNow.add(Item.stored(r.getLong(1), r.getString(2), type, new JsonObject(r.getString(4)),
+            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6)));
+      }
+    }
+    // RETURNING gives no order: due time, then admission order.
+    claimedNow.sort(Comparator.comparingLong((Item i) -> i.runAtMillis).thenComparingLong(i -> i.seq));
+    if (claimedNow.size() < want) {
+      maybeDue = false;
+      nextDue.setString(1, queue);
+      try (ResultSet r = nextDue.executeQuery()) {
+        long at = r.next() ? r.getLong(1) : 0;
+        nextDueAt = r.wasNull() || at == 0 ? Long.MAX_VALUE : at;
+      }
+    }
+  }
+
+  /** Writer, after the commit: hands the claimed items to the workers. */
+  void claimCommitted() {
+    if (claimedNow.isEmpty()) {
+      return;
+    }
+    onDisk.addAndGet(-claimedNow.size());
+    for (Item item : claimedNow) {
+      if (item.handler == null) {
+        // Its type lost its handler since it was stored: it cannot run here.
+        item.start();
+        item.end(ItemState.FAILED, "queue '" + queue + "' has no handler for type '" + item.type + "'");
+        log.error("Queue '{}': item {} of type '{}' failed: no handler for its type", queue, item.id, item.type);
+        finished(item);
+        continue;
+      }
+      recent.add(item);
+      buffer.offer(item);
+      buffered.incrementAndGet();
+      due.run();
+    }
+    claimedNow.clear();
+  }
+
+  /** Writer, after a rollback: the claims did not happen. */
+  void claimRolledBack() {
+    claimedNow.clear();
+    maybeDue = true;
+  }
+
+  @Override
+  public void started(Item item) {
+    started.increment();
+  }
+
+  @Override
+  public void finished(Item item) {
+    ItemState state = item.state();
+    if (state == ItemState.QUEUED) {
+      onDisk.incrementAndGet();   // handed back at a stop
+    } else {
+      reached[state.ordinal()].increment();
+    }
+    ended.increment();
+    recent.finished(item);
+    if (item.payload == null) {
+      return;
+    }
+    db.submit(new SqliteDatabase.Op() {
+      @Override
+      public void run(Connection c) throws SQLException {
+        writeEnd(c, item);
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        log.error("Queue '{}': the end of item {} of type '{}' ({}) was not stored; it runs again after a restart:"
+            + " {}", queue, item.id, item.type, item.state().label(), e.toString());
+      }
+    });
+  }
+
+  private void writeEnd(Connection c, Item item) throws SQLException {
+    if (end == null) {
+      end = c.prepareStatement("UPDATE items SET state = ?, attempts = ?, started_at = ?, finished_at = ?,"
+          + " error = ?, lease_owner = NULL WHERE seq = ?");
+    }
+    ItemStatus s = item.snapshot(queue);
+    end.setString(1, s.state().label());
+    end.setInt(2, s.attempts());
+    setInstant(end, 3, s.startedAt());
+    setInstant(end, 4, s.finishedAt());
+    end.setString(5, s.error());
+    end.setLong(6, item.seq);
+    end.executeUpdate();
+  }
+
+  private static void setInstant(PreparedStatement s, int i, Instant at) throws SQLException {
+    if (at == null) {
+      s.setNull(i, Types.INTEGER);
+    } else {
+      s.setLong(i, at.toEpochMilli());
+    }
+  }
+
+  @Override
+  public Optional<ItemStatus> status(String id) {
+    Item item = recent.get(id);
+    return item == null ? Optional.empty() : Optional.of(item.snapshot(queue));
+  }
+
+  @Override
+  public Future<Optional<ItemStatus>> find(String id) {
+    Optional<ItemStatus> known = status(id);
+    if (known.isPresent()) {
+      return Future.succeededFuture(known);
+    }
+    Promise<Optional<ItemStatus>> found = Promise.promise();
+    Context caller = Vertx.currentContext();
+    db.submit(new SqliteDatabase.Op() {
+      ItemStatus status;
+
+      @Override
+      public void run(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT type, state, attempts, enqueued_at, started_at,"
+            + " finished_at, error FROM items WHERE id = ? AND queue = ?")) {
+          s.setString(1, id);
+          s.setString(2, queue);
+          try (ResultSet r = s.executeQuery()) {
+            if (r.next()) {
+              status = new ItemStatus(id, queue, r.getString(1), ItemState.fromLabel(r.getString(2)), r.getInt(3),
+                  instant(r, 4), instant(r, 5), instant(r, 6), r.getString(7));
+            }
+          }
+        }
+      }
+
+      @Override
+      public void committed() {
+        found.complete(Optional.ofNullable(status));
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        found.fail(e);
+      }
+    });
+    return Futures.backOn(caller, found.future());
+  }
+
+  private static Instant instant(ResultSet r, int column) throws SQLException {
+    long v = r.getLong(column);
+    return r.wasNull() ? null : Instant.ofEpochMilli(v);
+  }
+
+  @Override
+  public long count(ItemState state) {
+    return switch (state) {
+      case QUEUED -> Math.max(0, onDisk.get()) + buffered.get() + local.size();
+      case RUNNING -> Math.max(0, started.sum() - ended.sum());
+      default -> reached[state.ordinal()].sum();
+    };
+  }
+
+  @Override
+  public StopReport stop() {
+    stopped = true;
+    List<Item> back = new ArrayList<>();
+    for (Item item; (item = buffer.poll()) != null; ) {
+      buffered.decrementAndGet();
+      back.add(item);
+    }
+    List<String> lost = new ArrayList<>();
+    for (Item item; (item = local.poll()) != null; ) {
+      lost.add(item.id);
+    }
+    if (!back.isEmpty()) {
+      // Claimed ahead, never started: queued again, their claim not counted as an attempt.
+      db.submit(c -> {
+        for (Item item : back) {
+          item.requeue();
+          writeEnd(c, item);
+        }
+      });
+    }
+    onDisk.addAndGet(back.size());
+    return new StopReport(Math.max(0, onDisk.get()), lost);
+  }
+
+  @Override
+  public Future<Long> flush() {
+    Promise<Long> left = Promise.promise();
+    db.submit(new SqliteDatabase.Op() {
+      long n;
+
+      @Override
+      public void run(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM items WHERE queue = ?"
+            + " AND state IN ('queued', 'running')")) {
+          s.setString(1, queue);
+          try (ResultSet r = s.executeQuery()) {
+            n = r.next() ? r.getLong(1) : 0;
+          }
+        }
+      }
+
+      @Override
+      public void committed() {
+        left.complete(n);
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        left.fail(e);
+      }
+    });
+    return left.future();
+  }
+}
