@@ -90,8 +90,10 @@ class TimedServiceTest {
     assertThat(elapsedMs).isGreaterThanOrEqualTo(450);
     for (int k = 1; k < due.size(); k++) {
       long gap = Duration.between(due.get(k - 1), due.get(k)).toMillis();
-      assertThat(gap).isGreaterThanOrEqualTo(50).isLessThanOrEqualTo(90);   // the next grid point after the run
-      assertThat(gap % 10).isZero();      // still on the 10 ms grid
+      // Still on the 10 ms grid, never the same point twice. Where the next run falls depends on how late a loaded
+      // machine delivers the ticks; TimedRunnerClockTest pins it down against the manual clock.
+      assertThat(gap).isPositive();
+      assertThat(gap % 10).isZero();
     }
     JsonObject details = Services.only(host, ServiceKind.TIMED).details();
     assertThat(details.getLong("runs")).isEqualTo((long) due.size());
