@@ -136,6 +136,11 @@ final class Dispatcher implements HostedService {
         }).map(v -> {
           state = State.RUNNING;
           admission.open(context, newIdPrefix());
+          host.events().listen(e -> {   // as the host's stop begins, waiting clients get their 503 stopping
+            if (e instanceof io.berth.core.LifetimeEvent l && "stopping".equals(l.json().getString("event"))) {
+              admission.refuseWaiting();
+            }
+          });
           log.info("Queue '{}' ready: capacity {}, fullMode {}, concurrency {}, types {}", name(), options.capacity(),
               options.fullMode().label(), n, types());
           return (Void) null;
