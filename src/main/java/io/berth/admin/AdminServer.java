@@ -30,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -55,6 +56,7 @@ final class AdminServer implements HostedService {
   private HttpServer server;
   private EventStream events;
   private volatile SocketAddress bound;
+  private EdgeGuard guard;
 
   private final List<Consumer<Router>> userRoutes;
 
@@ -69,11 +71,21 @@ final class AdminServer implements HostedService {
     Vertx vertx = context.vertx();
     return vertx.executeBlocking(() -> new Setup(AdminAuth.resolveToken(options), readOpenApi()))
         .compose(setup -> {
+          guard = new EdgeGuard(vertx, options);
           Router router = router(vertx, setup);
-          server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
+          server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
+              .setIdleTimeout((int) options.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
           // The header every answer carries is set here, not by a catch-all route the router would walk each time.
-          return server.requestHandler(request -> {
+          return server.connectionHandler(guard::connected).requestHandler(request -> {
             request.response().headers().set(NOSNIFF_NAME, NOSNIFF_VALUE);
+            if (!guard.admit(request)) {
+              return;
+            }
+            if (hasMalformedEscape(request.uri())) {
+              // Before routing and authentication: the router would fail decoding it with a 500.
+              Errors.json(request, 400, "bad_request", "The request URI has a malformed %-escape.");
+              return;
+            }
             router.handle(request);
           }).invalidRequestHandler(AdminServer::invalidRequest).listen();
         })
@@ -96,8 +108,12 @@ final class AdminServer implements HostedService {
     router.route(API + "/*").handler(new AdminAuth(setup.token()));
     router.get(API + "/openapi.json").handler(rc -> rc.response()
         .putHeader("content-type", "application/json").end(setup.openApi()));
-    events = new EventStream(host.events(), options.eventBuffer(), this::lifetimeSnapshot);
-    router.get(API + "/events").handler(events::handle);
+    events = new EventStream(host.events(), options.eventBuffer(), this::lifetimeSnapshot,
+        Math.max(50, options.idleTimeout().toMillis() / 2));
+    router.get(API + "/events").handler(rc -> {
+      guard.exempt(rc.request());   // a stream: its keep-alives keep it within the idle timeout
+      events.handle(rc);
+    });
     for (RouteGroup group : groups()) {
       group.mount(router);
     }
@@ -127,8 +143,22 @@ final class AdminServer implements HostedService {
         : context.vertx().timer(options.drainDelay().toMillis()).mapEmpty();
     return drain.compose(v -> {
       events.closeAll();
-      return server.close();
+      // A graceful shutdown: no new connection, and each request in flight (an enqueue waiting for room gets its
+      // 503 stopping from the queue as the stop begins) is answered before its connection closes.
+      long grace = Math.max(100, context.remainingStopTime().toMillis() - 200);
+      return server.shutdown(grace, TimeUnit.MILLISECONDS);
     });
+  }
+
+  /** True when {@code uri} has a {@code %} not followed by two hex digits. */
+  static boolean hasMalformedEscape(String uri) {
+    for (int i = uri.indexOf('%'); i >= 0; i = uri.indexOf('%', i + 1)) {
+      if (i + 2 >= uri.length() || Character.digit(uri.charAt(i + 1), 16) < 0
+          || Character.digit(uri.charAt(i + 2), 16) < 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The bound address, once the server listens. */

@@ -1,6 +1,7 @@
 package io.berth.admin;
 
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -44,6 +45,8 @@ final class Errors {
       router.errorHandler(status, Errors::handle);
     }
     router.errorHandler(500, Errors::handle);
+    // vertx-web's body handler fails a request whose connection broke mid-body with the status 200.
+    router.errorHandler(200, Errors::handle);
   }
 
   /** Answers a failed routing context; usable as a route's failure handler too. */
@@ -56,7 +59,19 @@ final class Errors {
       send(rc, api.status(), api.code(), api.getMessage());
       return;
     }
+    if (rc.response().closed() || failure instanceof HttpClosedException) {
+      // The client went away (or was cut off by a timeout): nobody to answer, and nothing the server did wrong.
+      log.debug("Request {} {}: the connection closed before the answer ({})", rc.request().method(),
+          safePath(rc.request()), String.valueOf(failure));
+      return;
+    }
     int status = rc.statusCode();
+    if (status == 200 && failure != null) {
+      log.debug("Request {} {}: reading it failed ({})", rc.request().method(), safePath(rc.request()),
+          String.valueOf(failure));
+      send(rc, 400, "bad_request", GENERIC.get(400)[1] + ".");
+      return;
+    }
     String[] generic = GENERIC.get(status);
     if (generic != null && failure == null) {
       send(rc, status, generic[0], generic[1] + ".");

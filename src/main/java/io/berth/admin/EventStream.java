@@ -42,17 +42,21 @@ final class EventStream {
   private final HostEvents events;
   private final int bufferSize;
   private final Supplier<JsonObject> snapshot;
+  private final long keepAliveMs;
   private final Set<Client> clients = ConcurrentHashMap.newKeySet();
   private final AtomicLong dropped = new AtomicLong();
 
   /**
    * @param snapshot the current lifetime state, sent first as a {@code lifetime} event so a client that connects
    *                 after {@code started} still learns where the host is
+   * @param keepAliveMs how often a quiet stream gets a {@code : keep-alive} comment, which keeps it within the
+   *                    server's idle timeout
    */
-  EventStream(HostEvents events, int bufferSize, Supplier<JsonObject> snapshot) {
+  EventStream(HostEvents events, int bufferSize, Supplier<JsonObject> snapshot, long keepAliveMs) {
     this.events = events;
     this.bufferSize = bufferSize;
     this.snapshot = snapshot;
+    this.keepAliveMs = keepAliveMs;
   }
 
   /** Events dropped for slow clients since the server started. */
@@ -78,6 +82,7 @@ final class EventStream {
     client.send("lifetime", snapshot.get());
     client.listening = events.listen(client);
     clients.add(client);
+    client.keepAlive = client.context.owner().setPeriodic(keepAliveMs, id -> client.keepAlive());
     if (response.closed()) {
       client.close();   // it hung up before the close handler was set: nothing else would release it
     }
@@ -102,6 +107,7 @@ final class EventStream {
     final Context context;
     final ArrayDeque<String> pending = new ArrayDeque<>();
     AutoCloseable listening;
+    long keepAlive = -1;
     long droppedHere;
     volatile boolean closed;
 
@@ -153,11 +159,20 @@ final class EventStream {
       }
     }
 
+    void keepAlive() {
+      if (!closed && pending.isEmpty() && !response.writeQueueFull()) {
+        response.write(": keep-alive\n\n");
+      }
+    }
+
     void close() {
       if (closed) {
         return;
       }
       closed = true;
+      if (keepAlive >= 0) {
+        context.owner().cancelTimer(keepAlive);
+      }
       pending.clear();
       clients.remove(this);
       if (listening != null) {

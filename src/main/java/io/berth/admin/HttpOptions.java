@@ -22,7 +22,13 @@ import java.util.Objects;
  *   <li>{@code eventBuffer} (256): events held for one slow {@code /api/v1/events} client before further events are
  *       dropped (and counted);</li>
  *   <li>{@code drainDelay} (0s): how long {@code /health/ready} answers 503 at shutdown before the server closes, so
- *       that a load balancer stops sending traffic first.</li>
+ *       that a load balancer stops sending traffic first;</li>
+ *   <li>{@code idleTimeout} (60s): a connection on which no byte moves either way for this long is closed (the event
+ *       stream sends a keep-alive comment at half this period, so it stays open);</li>
+ *   <li>{@code requestTimeout} (30s): a request must arrive whole, headers and body, within this long of its
+ *       connection opening or of the previous answer on it (else 408, or a plain close mid-headers);</li>
+ *   <li>{@code maxConnections} (500): connections open at once; one more gets 503 {@code too_many_connections} and
+ *       is closed.</li>
  * </ul>
  */
 public final class HttpOptions {
@@ -34,6 +40,9 @@ public final class HttpOptions {
   private long maxBodySize = 256 * 1024;
   private int eventBuffer = 256;
   private Duration drainDelay = Duration.ZERO;
+  private Duration idleTimeout = Duration.ofSeconds(60);
+  private Duration requestTimeout = Duration.ofSeconds(30);
+  private int maxConnections = 500;
 
   /**
    * Reads and validates the {@code http} section. Fails with a {@link ConfigException} naming {@code http.token}
@@ -58,6 +67,9 @@ public final class HttpOptions {
     o.maxBodySize = http.bytes("maxBodySize", o.maxBodySize, 1, 64L * 1024 * 1024);
     o.eventBuffer = http.integer("eventBuffer", o.eventBuffer, 1, 100_000);
     o.drainDelay = http.duration("drainDelay", o.drainDelay, Duration.ZERO);
+    o.idleTimeout = http.duration("idleTimeout", o.idleTimeout, Duration.ofMillis(100));
+    o.requestTimeout = http.duration("requestTimeout", o.requestTimeout, Duration.ofMillis(100));
+    o.maxConnections = http.integer("maxConnections", o.maxConnections, 1, 1_000_000);
     o.validate(http.key("token"));
     return o;
   }
@@ -129,6 +141,46 @@ public final class HttpOptions {
   public HttpOptions drainDelay(Duration drainDelay) {
     this.drainDelay = Objects.requireNonNull(drainDelay);
     return this;
+  }
+
+  /** Closes a connection on which nothing moved for this long (at least 100ms). */
+  public HttpOptions idleTimeout(Duration idleTimeout) {
+    this.idleTimeout = atLeast100ms(idleTimeout, "idleTimeout");
+    return this;
+  }
+
+  /** The time a request has to arrive whole, headers and body (at least 100ms). */
+  public HttpOptions requestTimeout(Duration requestTimeout) {
+    this.requestTimeout = atLeast100ms(requestTimeout, "requestTimeout");
+    return this;
+  }
+
+  /** The most connections open at once; further ones are refused with 503. */
+  public HttpOptions maxConnections(int maxConnections) {
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("maxConnections must be at least 1, not " + maxConnections);
+    }
+    this.maxConnections = maxConnections;
+    return this;
+  }
+
+  private static Duration atLeast100ms(Duration d, String name) {
+    if (d.toMillis() < 100) {
+      throw new IllegalArgumentException(name + " must be at least 100ms, not " + d.toMillis() + "ms");
+    }
+    return d;
+  }
+
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  public int maxConnections() {
+    return maxConnections;
   }
 
   public String host() {

@@ -50,7 +50,8 @@ final class QueueRoutes implements RouteGroup {
   private void enqueue(RoutingContext rc) {
     WorkQueue queue = queue(rc);
     if (host.lifetime().state() == HostState.STOPPING) {
-      throw new ApiException(503, WorkException.STOPPING, "The host is stopping and accepts no new work.");
+      throw new ApiException(503, WorkException.STOPPING, "The host is stopping and accepts no new work.")
+          .retryAfter(retryAfterSeconds(queue));
     }
     JsonObject json = JsonBody.object(rc);
     WorkItems.Request item;
@@ -116,24 +117,29 @@ final class QueueRoutes implements RouteGroup {
       return new ApiException(400, "unknown_field", "The field '" + AdminServer.abbreviate(field)
           + "' is not allowed; an item has only 'type' and 'payload'.");
     }
-    return new ApiException(400, e.code(), e.getMessage() + ".");
+    return new ApiException(400, e.code(), capitalised(e.getMessage()) + ".");
   }
 
   private static Throwable toApi(Throwable cause, WorkQueue queue) {
     if (!(cause instanceof WorkException e)) {
       return cause;
     }
-    String message = e.getMessage() + ".";
+    String message = capitalised(e.getMessage()) + ".";
     return switch (e.code()) {
-      case WorkException.UNKNOWN_TYPE -> new ApiException(422, e.code(), message + " Its types are: "
-          + String.join(", ", queue.types()) + ".");
+      case WorkException.UNKNOWN_TYPE -> new ApiException(422, e.code(), message);   // it lists the types already
       case WorkException.UNKNOWN_QUEUE -> new ApiException(404, e.code(), message);
       case WorkException.INVALID_ITEM -> new ApiException(400, e.code(), message);
       case WorkException.QUEUE_FULL, WorkException.ENQUEUE_TIMEOUT -> new ApiException(503, e.code(), message)
           .retryAfter(retryAfterSeconds(queue));
-      case WorkException.STOPPING, WorkException.STORE_UNAVAILABLE -> new ApiException(503, e.code(), message);
+      case WorkException.STOPPING, WorkException.STORE_UNAVAILABLE -> new ApiException(503, e.code(), message)
+          .retryAfter(retryAfterSeconds(queue));
       default -> new ApiException(500, e.code(), message);
     };
+  }
+
+  /** Work's messages start in lower case (they read inside log lines); the API's sentences start with a capital. */
+  private static String capitalised(String message) {
+    return message.isEmpty() ? message : Character.toUpperCase(message.charAt(0)) + message.substring(1);
   }
 
   /** A client should come back after about one enqueue timeout (at least a second): by then slots have freed. */

@@ -83,8 +83,11 @@ public final class BerthCommand implements Callable<Integer> {
       ConfigReader config = join(ConfigLoader.load(vertx, conf).toCompletionStage().toCompletableFuture());
       host = DefaultApp.build(vertx, config);
       http = HttpOptions.from(config.section("http"));
-      config.unusedEnvironmentOverrides().forEach(name ->
-          log.warn("Environment variable {} matches no config key and is ignored", name));
+      // A typo in an override is as fatal as one in the file: BERTH_SHUTDOWN_TIMOUT would otherwise be ignored.
+      for (String name : config.unusedEnvironmentOverrides()) {
+        throw new ConfigException(name, "this environment variable matches no config key (a typo?); the variable"
+            + " of a key is its path in upper case with '_', such as BERTH_SHUTDOWN_TIMEOUT for shutdownTimeout");
+      }
     } catch (ConfigException e) {
       log.error("Configuration error: {}", e.getMessage());
       System.err.println("berth: configuration error: " + e.getMessage());

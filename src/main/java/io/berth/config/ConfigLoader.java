@@ -30,15 +30,36 @@ public final class ConfigLoader {
     if (!Files.isRegularFile(file)) {
       return Future.failedFuture(new ConfigException("--conf", "file " + file + " does not exist"));
     }
-    ConfigStoreOptions fileStore = new ConfigStoreOptions().setType("file").setFormat("json")
-        .setConfig(new JsonObject().put("path", file.toAbsolutePath().toString()));
-    Future<JsonObject> fileJson = retrieve(vertx, fileStore)
-        .recover(e -> Future.failedFuture(new ConfigException("--conf",
-            "file " + file + " is not a valid JSON object: " + rootCause(e).getMessage())));
+    Future<JsonObject> fileJson = vertx.fileSystem().readFile(file.toAbsolutePath().toString())
+        .recover(e -> Future.failedFuture(new ConfigException("--conf", "file " + file + " cannot be read: "
+            + rootCause(e).getMessage())))
+        .map(bytes -> parse(file, bytes.toString(java.nio.charset.StandardCharsets.UTF_8)));
     // The overrides are flat maps read straight from the process (vertx-config's env and sys stores would give the
     // same maps at the cost of two more retrievers on the startup path).
     return fileJson.map(json -> ConfigReader.of(json, withPrefix(System.getenv(), "BERTH_"),
         withPrefix(systemProperties(), "berth.")));
+  }
+
+  /** The file's JSON object; a syntax error is one line naming the file, the line and the column. */
+  static JsonObject parse(Path file, String text) {
+    Object value;
+    try {
+      value = io.vertx.core.json.Json.decodeValue(text);
+    } catch (io.vertx.core.json.DecodeException e) {
+      String where = "";
+      String what = "it is not valid JSON";
+      if (e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+        if (j.getLocation() != null) {
+          where = ":" + j.getLocation().getLineNr() + ":" + j.getLocation().getColumnNr();
+        }
+        what = j.getOriginalMessage().lines().findFirst().orElse(what);
+      }
+      throw new ConfigException("--conf", "file " + file + where + " is not valid JSON: " + what);
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw new ConfigException("--conf", "file " + file + " must hold a JSON object, not " + value);
+    }
+    return json;
   }
 
   private static Map<String, String> systemProperties() {

@@ -106,7 +106,7 @@ public final class ConfigReader {
       return def;
     }
     if (!(v instanceof String s)) {
-      throw new ConfigException(key(name), "must be a string, not " + describe(v));
+      throw new ConfigException(source(name), "must be a string, not " + describe(v));
     }
     return s;
   }
@@ -114,7 +114,7 @@ public final class ConfigReader {
   public String requiredString(String name) {
     String s = string(name, null);
     if (s == null || s.isBlank()) {
-      throw new ConfigException(key(name), "is required and must be a non-blank string");
+      throw new ConfigException(source(name), "is required and must be a non-blank string");
     }
     return s;
   }
@@ -130,7 +130,7 @@ public final class ConfigReader {
     if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
       return Boolean.parseBoolean(s);
     }
-    throw new ConfigException(key(name), "must be true or false, not " + describe(v));
+    throw new ConfigException(source(name), "must be true or false, not " + describe(v));
   }
 
   public int integer(String name, int def, int min, int max) {
@@ -144,10 +144,10 @@ public final class ConfigReader {
     } else if (v instanceof String s && s.trim().matches("-?\\d{1,10}")) {
       n = Long.parseLong(s.trim());
     } else {
-      throw new ConfigException(key(name), "must be a whole number from " + min + " to " + max + ", not " + describe(v));
+      throw new ConfigException(source(name), "must be a whole number from " + min + " to " + max + ", not " + describe(v));
     }
     if (n < min || n > max) {
-      throw new ConfigException(key(name), "must be from " + min + " to " + max + ", not " + n);
+      throw new ConfigException(source(name), "must be from " + min + " to " + max + ", not " + n);
     }
     return (int) n;
   }
@@ -159,16 +159,16 @@ public final class ConfigReader {
       return def;
     }
     if (!(v instanceof String s)) {
-      throw new ConfigException(key(name), "must be " + Durations.ALLOWED + ", not " + describe(v));
+      throw new ConfigException(source(name), "must be " + Durations.ALLOWED + ", not " + describe(v));
     }
     Duration d;
     try {
       d = Durations.parse(s);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(key(name), e.getMessage());
+      throw new ConfigException(source(name), e.getMessage());
     }
     if (d.compareTo(min) < 0) {
-      throw new ConfigException(key(name), "must be at least " + Durations.format(min) + ", not " + s);
+      throw new ConfigException(source(name), "must be at least " + Durations.format(min) + ", not " + s);
     }
     return d;
   }
@@ -188,10 +188,10 @@ public final class ConfigReader {
       long unit = t.endsWith("MiB") || t.endsWith("MB") ? 1 << 20 : t.endsWith("KiB") || t.endsWith("KB") ? 1 << 10 : 1;
       n = Long.parseLong(digits) * unit;
     } else {
-      throw new ConfigException(key(name), "must be a size in bytes such as 262144, 256KiB or 1MiB, not " + describe(v));
+      throw new ConfigException(source(name), "must be a size in bytes such as 262144, 256KiB or 1MiB, not " + describe(v));
     }
     if (n < min || n > max) {
-      throw new ConfigException(key(name), "must be from " + min + " to " + max + " bytes, not " + n);
+      throw new ConfigException(source(name), "must be from " + min + " to " + max + " bytes, not " + n);
     }
     return n;
   }
@@ -211,7 +211,7 @@ public final class ConfigReader {
         }
       }
     }
-    throw new ConfigException(key(name), "must be one of " + String.join(", ", allowed.keySet()) + ", not " + describe(v));
+    throw new ConfigException(source(name), "must be one of " + String.join(", ", allowed.keySet()) + ", not " + describe(v));
   }
 
   /** {@link #choice(String, Object, Map)} over an enum, by the names given by {@code label}. */
@@ -290,6 +290,19 @@ public final class ConfigReader {
       throw new ConfigException(key(name), "must not be a list");
     }
     return v;
+  }
+
+  /**
+   * The key for an error message, with the environment variable or system property its value came from, if any:
+   * {@code http.port (from BERTH_HTTP_PORT)}.
+   */
+  private String source(String name) {
+    String full = key(name);
+    if (shared.sys.containsKey("berth." + full)) {
+      return full + " (from -Dberth." + full + ")";
+    }
+    String env = envName(full);
+    return shared.env.containsKey(env) ? full + " (from " + env + ")" : full;
   }
 
   private String override(String name) {

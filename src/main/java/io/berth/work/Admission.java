@@ -43,6 +43,8 @@ final class Admission {
   private final LongAdder rejected = new LongAdder();
 
   private volatile boolean open;
+  /** Set once the host stops: nothing parks any more, so every waiting client gets its answer before the server closes. */
+  private volatile boolean refuseParking;
   private volatile boolean started;
   private volatile Context context;
   private Vertx vertx;
@@ -89,6 +91,15 @@ final class Admission {
   }
 
   /**
+   * The host is stopping: parked requests fail with {@code stopping} now, and a request that finds no room from now on
+   * fails at once instead of parking. Admission with room goes on until {@link #close()}.
+   */
+  void refuseWaiting() {
+    refuseParking = true;
+    scheduleHousekeeping();
+  }
+
+  /**
    * Admission, from any thread: admits at once when there is room and nobody waits, refuses in reject mode, and
    * otherwise parks the request on the queue's context. The future completes on the caller's context, if any.
    */
@@ -99,6 +110,9 @@ final class Admission {
     }
     if (waiting.get() == 0 && tryReserve()) {
       return admit(type, payload, handler);
+    }
+    if (refuseParking) {
+      return Future.failedFuture(stopping());
     }
     if (options.fullMode() == FullMode.REJECT) {
       rejected.increment();
@@ -191,7 +205,7 @@ final class Admission {
   private void housekeeping() {
     housekeeping.set(false);
     for (Waiter w; (w = incoming.poll()) != null; ) {
-      if (!open) {
+      if (!open || refuseParking) {
         waiting.decrementAndGet();
         w.reply.fail(stopping());
       } else {
@@ -202,6 +216,10 @@ final class Admission {
       Waiter w = waiters.pollFirst();
       waiting.decrementAndGet();
       admit(w.type, w.payload, w.handler).onComplete(w.reply);
+    }
+    for (Waiter w; refuseParking && (w = waiters.pollFirst()) != null; ) {
+      waiting.decrementAndGet();
+      w.reply.fail(stopping());
     }
     armWaiterTimer();
   }

@@ -149,6 +149,8 @@ final class Dispatcher implements HostedService {
           if (kept[0] > 0) {
             wakeAll();
           }
+          // As the host's stop begins, clients waiting for room get their 503 stopping at once.
+          host.lifetime().stopping().onComplete(ar -> admission.refuseWaiting());
           log.info("Queue '{}' ready: capacity {}, fullMode {}, concurrency {}, types {}", name(), options.capacity(),
               options.fullMode().label(), n, types());
           return (Void) null;

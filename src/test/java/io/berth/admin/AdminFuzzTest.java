@@ -180,11 +180,16 @@ class AdminFuzzTest {
         String start = starts.get(random.nextInt(starts.size()));
         byte[] junk = new byte[random.nextInt(200)];
         random.nextBytes(junk);
-        raw.write(start);
-        if (random.nextBoolean()) {
-          raw.write(junk);
+        boolean withJunk = random.nextBoolean();
+        try {
+          raw.write(start);
+          if (withJunk) {
+            raw.write(junk);
+          }
+          raw.write("\r\n\r\n");
+        } catch (IOException e) {
+          // the server answered and closed while we still wrote: read what it said
         }
-        raw.write("\r\n\r\n");
         String response;
         try {
           response = raw.readResponseOrNull(200);

@@ -75,7 +75,7 @@ class EventStreamTest {
   void aSlowReaderGetsEventsDroppedAndCountedNotBuffered(Vertx vertx) throws Exception {
     int buffer = 16;
     HostEvents hostEvents = new HostEvents();
-    EventStream events = new EventStream(hostEvents, buffer, () -> new JsonObject().put("event", "started"));
+    EventStream events = new EventStream(hostEvents, buffer, () -> new JsonObject().put("event", "started"), 60_000);
     Router router = Router.router(vertx);
     router.get("/events").handler(events::handle);
     HttpServer server = vertx.createHttpServer().requestHandler(router);

@@ -60,6 +60,7 @@ class DefaultAppMonitorTest {
   private static JsonObject defaultConfig() throws Exception {
     JsonObject json = new JsonObject(Files.readString(Path.of("conf/config.json")));
     json.getJsonObject("http").put("port", 0);
+    json.put("store", new JsonObject().put("type", "memory"));   // hosts built here are never started nor stopped
     return json;
   }
 

@@ -49,13 +49,26 @@ class WorkModuleTest {
     final Vertx vertx;
     final HostEvents events = new HostEvents();
     final ServiceRegistry registry = ServiceRegistry.builder().build();
+    /** A lifetime that never stops: only the queues' wait for the stop reads it. */
+    final ApplicationLifetime lifetime = new ApplicationLifetime() {
+      @Override public Future<Void> started() { return Future.succeededFuture(); }
+      @Override public Future<Void> stopping() { return io.vertx.core.Promise.<Void>promise().future(); }
+      @Override public CancellationToken stoppingToken() { return CancellationToken.NONE; }
+      @Override public Future<Void> stopped() { return io.vertx.core.Promise.<Void>promise().future(); }
+      @Override public void stopApplication() { }
+      @Override public boolean isReady() { return true; }
+      @Override public io.berth.service.HostState state() { return io.berth.service.HostState.STARTED; }
+      @Override public Future<Boolean> awaitStarted(CancellationToken token) { return Future.succeededFuture(true); }
+      @Override public Optional<io.vertx.core.net.SocketAddress> httpAddress() { return Optional.empty(); }
+      @Override public String nodeId() { return "test"; }
+    };
 
     View(Vertx vertx) {
       this.vertx = vertx;
     }
 
     @Override public Vertx vertx() { return vertx; }
-    @Override public ApplicationLifetime lifetime() { throw new UnsupportedOperationException(); }
+    @Override public ApplicationLifetime lifetime() { return lifetime; }
     @Override public HostOptions options() { return new HostOptions(); }
     @Override public ServiceRegistry registry() { return registry; }
     @Override public List<ServiceInfo> services() { return List.of(); }
