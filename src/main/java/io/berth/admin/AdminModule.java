@@ -77,6 +77,15 @@ public final class AdminModule implements HostModule {
     return this;
   }
 
+  /**
+   * Serves the dashboard at {@code /dashboard/}: services, queues, timed services and recent items, live from the
+   * event stream. The page asks for the admin token and keeps it in the tab's {@code sessionStorage}.
+   */
+  public AdminModule dashboard() {
+    Dashboard page = new Dashboard();
+    return routes(page::mount);
+  }
+
   @Override
   public void register(ModuleContext context) {
     Set<String> notCritical = new HashSet<>();

@@ -54,7 +54,8 @@ final class DefaultApp {
         .handler(DemoHandlers.FAIL, DemoHandlers.FAIL_HANDLER)
         .handler(DemoHandlers.LOG, DemoHandlers.LOG_HANDLER)
         .http(http)
-        .metrics();   // GET /metrics; config section metrics (requireToken)
+        .metrics()    // GET /metrics; config section metrics (requireToken)
+        .dashboard(); // GET /dashboard/
     if (monitor) {
       builder.background("monitor", new MonitorLoop(
           new BufferedReader(new InputStreamReader(System.in)), Duration.ofSeconds(5)));

@@ -323,6 +323,15 @@ public final class Host {
       return metrics(new MetricsModule());
     }
 
+    /** Serves the dashboard at {@code /dashboard/} (after {@link #http}); it signs in with the admin token. */
+    public Builder dashboard() {
+      if (admin == null) {
+        throw new IllegalStateException("add the HTTP server with http(...) before the dashboard");
+      }
+      admin.dashboard();
+      return this;
+    }
+
     /**
      * Registers a health check of {@code /health/ready} (with {@link #http}), with a timeout of 5 s: readiness is
      * 503 while {@code procedure} fails or completes its promise with {@link Status#KO()}.
