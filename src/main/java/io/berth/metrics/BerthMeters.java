@@ -41,14 +41,67 @@ final class BerthMeters implements HostListener {
   private final HostView host;
   /** Per item id: when it was queued, then when it started (System.nanoTime()). */
   private final Map<String, Long> since = new ConcurrentHashMap<>();
-  private final Map<ItemKey, Counter> finished = new ConcurrentHashMap<>();
-  private final Map<ItemKey, Timer> durations = new ConcurrentHashMap<>();
-  private final Map<String, Timer> waits = new ConcurrentHashMap<>();
+  /** Per queue, then per item type: the meters, built once (the hot path allocates no key). */
+  private final Map<String, QueueMeters> queues = new ConcurrentHashMap<>();
   private final Map<RunKey, Counter> runs = new ConcurrentHashMap<>();
   private final Map<String, Timer> runDurations = new ConcurrentHashMap<>();
   private final Set<String> bound = ConcurrentHashMap.newKeySet();
 
-  private record ItemKey(String queue, String type, String outcome) {
+  /** One queue's meters: its wait timer and, per item type, the finished counters and run timers by outcome. */
+  private final class QueueMeters {
+    final String queue;
+    final Timer wait;
+    final Map<String, TypeMeters> types = new ConcurrentHashMap<>();
+
+    QueueMeters(String queue) {
+      this.queue = queue;
+      wait = Timer.builder("berth.item.wait").description("Time from enqueue to the start of a run")
+          .tag("queue", queue).serviceLevelObjectives(SLOS).register(registry);
+    }
+
+    TypeMeters type(String type) {
+      TypeMeters t = types.get(type);
+      return t != null ? t : types.computeIfAbsent(type, k -> new TypeMeters(queue, k));
+    }
+  }
+
+  /** Per final state (by ordinal): items finished and their run time; built on first use. */
+  private final class TypeMeters {
+    final String queue;
+    final String type;
+    final Counter[] finished = new Counter[ItemState.values().length];
+    final Timer[] durations = new Timer[ItemState.values().length];
+
+    TypeMeters(String queue, String type) {
+      this.queue = queue;
+      this.type = type;
+    }
+
+    Counter finished(ItemState state) {
+      Counter c = finished[state.ordinal()];
+      if (c == null) {
+        c = Counter.builder("berth.items.finished").description("Items finished, per queue, type and outcome")
+            .tags("queue", queue, "type", type, "outcome", state.label()).register(registry);   // idempotent
+        finished[state.ordinal()] = c;
+      }
+      return c;
+    }
+
+    Timer duration(ItemState state) {
+      Timer t = durations[state.ordinal()];
+      if (t == null) {
+        t = Timer.builder("berth.item.duration").description("Run time of an item, from its start to its outcome")
+            .tags("queue", queue, "type", type, "outcome", state.label()).serviceLevelObjectives(SLOS)
+            .register(registry);
+        durations[state.ordinal()] = t;
+      }
+      return t;
+    }
+  }
+
+  private QueueMeters queue(String name) {
+    QueueMeters q = queues.get(name);
+    return q != null ? q : queues.computeIfAbsent(name, QueueMeters::new);
   }
 
   private record RunKey(String service, String outcome) {
@@ -81,24 +134,14 @@ final class BerthMeters implements HostListener {
     } else if (state == ItemState.RUNNING) {
       Long queuedAt = since.put(e.id(), now);
       if (queuedAt != null) {
-        waits.computeIfAbsent(e.queue(), q -> Timer.builder("berth.item.wait")
-                .description("Time from enqueue to the start of a run").tag("queue", q)
-                .serviceLevelObjectives(SLOS).register(registry))
-            .record(now - queuedAt, TimeUnit.NANOSECONDS);
+        queue(e.queue()).wait.record(now - queuedAt, TimeUnit.NANOSECONDS);
       }
     } else if (state.isFinal()) {
       Long startedAt = since.remove(e.id());
-      ItemKey key = new ItemKey(e.queue(), e.type(), state.label());
-      finished.computeIfAbsent(key, k -> Counter.builder("berth.items.finished")
-              .description("Items finished, per queue, type and outcome")
-              .tags("queue", k.queue(), "type", k.type(), "outcome", k.outcome()).register(registry))
-          .increment();
+      TypeMeters t = queue(e.queue()).type(e.type());
+      t.finished(state).increment();
       if (startedAt != null) {
-        durations.computeIfAbsent(key, k -> Timer.builder("berth.item.duration")
-                .description("Run time of an item, from its start to its outcome")
-                .tags("queue", k.queue(), "type", k.type(), "outcome", k.outcome())
-                .serviceLevelObjectives(SLOS).register(registry))
-            .record(now - startedAt, TimeUnit.NANOSECONDS);
+        t.duration(state).record(now - startedAt, TimeUnit.NANOSECONDS);
       }
     }
   }

@@ -23,27 +23,51 @@ public final class QueueMetricsCostMain {
     int items = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     List<Double> off = new ArrayList<>();
+    List<Double> berth = new ArrayList<>();
+    List<Double> noop = new ArrayList<>();
     List<Double> on = new ArrayList<>();
-    once(false, items / 4);   // warm-up of both paths
-    once(true, items / 4);
+    for (Mode m : Mode.values()) {
+      once(m, items / 4);   // warm-up of every path
+    }
     for (int r = 0; r < rounds; r++) {
-      off.add(once(false, items));
-      on.add(once(true, items));
-      System.out.printf("round %d: without %.0f items/s, with %.0f items/s%n", r + 1, off.get(r), on.get(r));
+      off.add(once(Mode.OFF, items));
+      noop.add(once(Mode.NOOP_LISTENER, items));
+      berth.add(once(Mode.BERTH_ONLY, items));
+      on.add(once(Mode.ALL, items));
+      System.out.printf("round %d: without %.0f items/s, a no-op item listener %.0f, Berth's and the JVM's %.0f,"
+          + " all (with Vert.x's) %.0f%n", r + 1, off.get(r), noop.get(r), berth.get(r), on.get(r));
     }
     double a = median(off);
-    double b = median(on);
-    System.out.printf("median without metrics: %.0f items/s; with metrics: %.0f items/s; cost %.1f%%%n",
-        a, b, 100 * (a - b) / a);
+    double b = median(berth);
+    double c = median(on);
+    System.out.printf("median items/s with a no-op item listener: %.0f%n", median(noop));
+    System.out.printf("median items/s: without metrics %.0f; Berth's + JVM %.0f (cost %.1f%%); all, Vert.x's too %.0f"
+        + " (cost %.1f%%)%n", a, b, 100 * (a - b) / a, c, 100 * (a - c) / a);
     System.exit(0);
   }
 
-  private static double once(boolean metrics, int items) throws Exception {
+  /** Without metrics; Berth's and the JVM's meters on a plain Vert.x; all, with Vert.x's metrics. */
+  enum Mode { OFF, NOOP_LISTENER, BERTH_ONLY, ALL }
+
+  private static double once(Mode mode, int items) throws Exception {
     CountDownLatch done = new CountDownLatch(items);
     Host.Builder b = Host.builder()
         .queue(new QueueOptions("bench").concurrency(2).capacity(4096))
         .handler("noop", ctx -> done.countDown());
-    if (metrics) {
+    if (mode == Mode.NOOP_LISTENER) {
+      b.module(ctx -> ctx.listen(new io.berth.core.HostListener() {
+        @Override
+        public void onEvent(io.berth.core.HostEvent event) {
+        }
+
+        @Override
+        public boolean wants(String topic) {
+          return topic.equals("item");
+        }
+      }));
+    } else if (mode == Mode.BERTH_ONLY) {
+      b.vertx(io.vertx.core.Vertx.vertx(), true).metrics();
+    } else if (mode == Mode.ALL) {
       b.metrics();
     }
     Host host = b.build();
