@@ -44,6 +44,7 @@ class ArchitectureTest {
   private static final String CORE_INTERNAL = "io.berth.core.internal";
   private static final String HOST = "io.berth.host";
   private static final String CLI = "io.berth.cli";
+  private static final String METRICS = "io.berth.metrics";
 
   private static final Pattern PACKAGE_DECL =
       Pattern.compile("(?<![\\w.$])package\\s+([\\w.]+)\\s*;");
@@ -126,7 +127,7 @@ class ArchitectureTest {
 
   @Test
   void coreImportsNoModuleNorTheHost() {
-    Set<String> forbidden = Set.of("io.berth.work", "io.berth.admin", "io.berth.token", HOST, CLI);
+    Set<String> forbidden = Set.of("io.berth.work", "io.berth.admin", "io.berth.token", METRICS, HOST, CLI);
     for (String pkg : List.of(CORE, CORE_INTERNAL)) {
       List<String> found = graph.getOrDefault(pkg, Map.of()).entrySet().stream()
           .filter(e -> forbidden.contains(e.getKey()))
@@ -134,6 +135,12 @@ class ArchitectureTest {
           .collect(Collectors.toList());
       assertThat(found).as("%s must not depend on %s", pkg, new TreeSet<>(forbidden)).isEmpty();
     }
+  }
+
+  @Test
+  void metricsImportOnlyTheCoreAndTheWorkModule() {
+    assertThat(violations(METRICS, Set.of(CORE, CORE_INTERNAL, "io.berth.work", SERVICE, CONFIG)))
+        .as("io.berth.metrics may depend only on core, core.internal, work, service and config").isEmpty();
   }
 
   @Test

@@ -2,8 +2,6 @@ package io.berth.admin;
 
 import io.berth.core.internal.Futures;
 import io.berth.core.HostView;
-import io.berth.core.ServiceInfo;
-import io.berth.core.ServiceState;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.netty.handler.codec.TooLongFrameException;
@@ -16,7 +14,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
@@ -31,7 +28,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * The HTTP server: the open health routes and the admin API under {@value #API}, which requires
@@ -58,12 +55,15 @@ final class AdminServer implements HostedService {
   private volatile SocketAddress bound;
   private EdgeGuard guard;
 
-  private final List<Consumer<Router>> userRoutes;
+  private final List<BiConsumer<Router, Handler<RoutingContext>>> userRoutes;
+  private final Readiness readiness;
 
-  AdminServer(HttpOptions options, HostView host, List<Consumer<Router>> userRoutes) {
+  AdminServer(HttpOptions options, HostView host, List<BiConsumer<Router, Handler<RoutingContext>>> userRoutes,
+              Readiness readiness) {
     this.options = options;
     this.host = host;
     this.userRoutes = userRoutes;
+    this.readiness = readiness;
   }
 
   @Override
@@ -105,7 +105,8 @@ final class AdminServer implements HostedService {
     router.get("/health/live").handler(rc -> json(rc, 200, new JsonObject().put("status", "live")));
     router.get("/health/ready").handler(this::ready);
 
-    router.route(API + "/*").handler(new AdminAuth(setup.token()));
+    AdminAuth auth = new AdminAuth(setup.token());
+    router.route(API + "/*").handler(auth);
     router.get(API + "/openapi.json").handler(rc -> rc.response()
         .putHeader("content-type", "application/json").end(setup.openApi()));
     events = new EventStream(host.events(), options.eventBuffer(), this::lifetimeSnapshot,
@@ -118,7 +119,7 @@ final class AdminServer implements HostedService {
       group.mount(router);
     }
     // The application's own routes, on the same server and port, after Berth's (which they cannot shadow).
-    userRoutes.forEach(r -> r.accept(router));
+    userRoutes.forEach(r -> r.accept(router, auth));
     Errors.install(router);
     return router;
   }
@@ -166,19 +167,15 @@ final class AdminServer implements HostedService {
     return bound;
   }
 
+  /** 200 while ready, else 503; the body lists the failed services and every health check (see {@link Readiness}). */
   private void ready(RoutingContext rc) {
-    HostView h = host;
-    JsonArray failed = new JsonArray();
-    for (ServiceInfo s : h.services()) {
-      if (s.state() == ServiceState.FAILED) {
-        failed.add(new JsonObject().put("service", s.name()).put("error", s.error()));
+    onRequestContext(rc, readiness.evaluate(rc.vertx(), host), ar -> {
+      if (ar.failed()) {
+        rc.fail(ar.cause());
+      } else {
+        json(rc, ar.result().ready() ? 200 : 503, ar.result().body());
       }
-    }
-    boolean ready = h.lifetime().isReady();
-    json(rc, ready ? 200 : 503, new JsonObject()
-        .put("status", ready ? "ready" : "not-ready")
-        .put("state", h.lifetime().state().label())
-        .put("failed", failed));
+    });
   }
 
   private JsonObject lifetimeSnapshot() {

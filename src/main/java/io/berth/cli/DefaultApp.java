@@ -53,7 +53,9 @@ final class DefaultApp {
         .handler(DemoHandlers.SLEEP, DemoHandlers.SLEEP_HANDLER)
         .handler(DemoHandlers.FAIL, DemoHandlers.FAIL_HANDLER)
         .handler(DemoHandlers.LOG, DemoHandlers.LOG_HANDLER)
-        .http(http);
+        .http(http)
+        .metrics()    // GET /metrics; config section metrics (requireToken)
+        .dashboard(); // GET /dashboard/
     if (monitor) {
       builder.background("monitor", new MonitorLoop(
           new BufferedReader(new InputStreamReader(System.in)), Duration.ofSeconds(5)));

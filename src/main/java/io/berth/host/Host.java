@@ -9,6 +9,7 @@ import io.berth.core.HostOptions;
 import io.berth.core.ServiceInfo;
 import io.berth.core.ServiceOptions;
 import io.berth.core.TimedOptions;
+import io.berth.metrics.MetricsModule;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.ApplicationLifetime;
 import io.berth.service.BackgroundService;
@@ -22,12 +23,18 @@ import io.berth.work.WorkHandler;
 import io.berth.work.WorkModule;
 import io.berth.work.WorkQueues;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -141,6 +148,10 @@ public final class Host {
     private final HostCore.Builder core = HostCore.builder();
     private final WorkModule work = new WorkModule();
     private AdminModule admin;
+    private MetricsModule metrics;
+    private boolean ownVertx;
+    private HostOptions hostOptions = new HostOptions();
+    private final List<Consumer<AdminModule>> checks = new ArrayList<>();
 
     private Builder() {
       core.module(work);
@@ -196,17 +207,20 @@ public final class Host {
 
     /** Runs on this Vert.x instead of creating one; the host leaves it open when it stops. */
     public Builder vertx(Vertx vertx) {
+      ownVertx = true;
       core.vertx(vertx);
       return this;
     }
 
     /** Runs on this Vert.x, and closes it after the last service stopped when {@code closeOnStop}. */
     public Builder vertx(Vertx vertx, boolean closeOnStop) {
+      ownVertx = true;
       core.vertx(vertx, closeOnStop);
       return this;
     }
 
     public Builder options(HostOptions options) {
+      hostOptions = Objects.requireNonNull(options);
       core.options(options);
       return this;
     }
@@ -289,6 +303,49 @@ public final class Host {
       return this;
     }
 
+    /**
+     * Adds Prometheus metrics at {@code GET /metrics} (with {@link #http}): the JVM's, Vert.x's and Berth's own
+     * {@code berth_…} series. The host creates its Vert.x with the module's metrics; an application that brings its
+     * own Vert.x creates it with {@link MetricsModule#vertxBuilder} to get Vert.x's series too.
+     */
+    public Builder metrics(MetricsModule metrics) {
+      if (this.metrics != null) {
+        throw new IllegalStateException("metrics are already added");
+      }
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
+      core.module(metrics);
+      core.afterStop(metrics::close);
+      return this;
+    }
+
+    /** Adds Prometheus metrics with the defaults (config section {@code metrics}); see {@link #metrics(MetricsModule)}. */
+    public Builder metrics() {
+      return metrics(new MetricsModule());
+    }
+
+    /** Serves the dashboard at {@code /dashboard/} (after {@link #http}); it signs in with the admin token. */
+    public Builder dashboard() {
+      if (admin == null) {
+        throw new IllegalStateException("add the HTTP server with http(...) before the dashboard");
+      }
+      admin.dashboard();
+      return this;
+    }
+
+    /**
+     * Registers a health check of {@code /health/ready} (with {@link #http}), with a timeout of 5 s: readiness is
+     * 503 while {@code procedure} fails or completes its promise with {@link Status#KO()}.
+     */
+    public Builder healthCheck(String name, Handler<Promise<Status>> procedure) {
+      return healthCheck(name, Duration.ofSeconds(5), procedure);
+    }
+
+    /** Registers a health check of {@code /health/ready} that counts as failed after {@code timeout}. */
+    public Builder healthCheck(String name, Duration timeout, Handler<Promise<Status>> procedure) {
+      checks.add(a -> a.healthCheck(name, timeout, procedure));
+      return this;
+    }
+
     /** Runs {@code action} once every service has stopped (closing singletons, flushing a store). */
     public Builder afterStop(Runnable action) {
       core.afterStop(action);
@@ -297,7 +354,27 @@ public final class Host {
 
     /** Validates the registrations (unique names, config of each service) and builds the host. */
     public Host build() {
-      return new Host(core.build());
+      if (!checks.isEmpty() && admin == null) {
+        throw new IllegalStateException("health checks need the HTTP server: add it with http(...)");
+      }
+      checks.forEach(c -> c.accept(admin));
+      if (metrics != null && admin != null) {
+        admin.routes(metrics::mount);
+      }
+      if (metrics == null || ownVertx) {
+        return new Host(core.build());
+      }
+      // Vert.x's metrics are chosen when Vert.x is created: the host creates it, as the core would, with them.
+      Vertx vertx = metrics.vertxBuilder(new VertxOptions()
+          .setMaxWorkerExecuteTime(Math.max(60, hostOptions.startTimeout().toSeconds() * 2))
+          .setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS)).build();
+      core.vertx(vertx, true);
+      try {
+        return new Host(core.build());
+      } catch (RuntimeException e) {
+        vertx.close();
+        throw e;
+      }
     }
   }
 }

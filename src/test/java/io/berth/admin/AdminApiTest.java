@@ -104,7 +104,8 @@ class AdminApiTest {
     assertThat(live.json().getString("status")).isEqualTo("live");
 
     Resp ready = anonymous.get("/health/ready");
-    assertThat(ready.status()).isEqualTo(200);
+    assertThat(ready.status()).as("a failed service is critical by default").isEqualTo(503);
+    assertThat(ready.json().getString("status")).isEqualTo("not-ready");
     assertThat(ready.json().getString("state")).isEqualTo("started");
     JsonArray failed = ready.json().getJsonArray("failed");
     assertThat(failed).hasSize(1);

@@ -17,6 +17,7 @@ import io.berth.work.WorkQueues;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -95,6 +96,30 @@ class ReadmeExamplesTest {
     assertThat(hello.body()).isEqualTo("hello");
     assertThat(batch.get()).isEqualTo(7);
     assertThat(states).contains("digest running", "http running", "digest stopped");
+  }
+
+  @Test
+  void metricsAndHealth(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    java.util.function.BooleanSupplier pingDatabase = () -> true;
+    // README: metrics
+    Host host = Host.builder()                                 // creates its Vert.x, with Vert.x's metrics on
+        .http(new HttpOptions().port(0).tokenFile(dir.resolve("admin.token")))
+        .metrics()                                             // GET /metrics (Prometheus text)
+        .healthCheck("db", Duration.ofSeconds(2), promise ->   // /health/ready is 503 while it fails
+            promise.complete(pingDatabase.getAsBoolean() ? Status.OK() : Status.KO()))
+        .build();
+    // README: end
+    Await.result(host.start());
+    int port = host.lifetime().httpAddress().orElseThrow().port();
+    java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/health/ready"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    Await.result(host.stop());
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(metrics.body()).contains("berth_service_state{");
   }
 
   final AtomicInteger batch = new AtomicInteger();

@@ -1,0 +1,225 @@
+package io.berth.metrics;
+
+import io.berth.core.HostEvent;
+import io.berth.core.HostListener;
+import io.berth.core.HostView;
+import io.berth.core.ServiceInfo;
+import io.berth.core.ServiceKind;
+import io.berth.core.ServiceState;
+import io.berth.core.TimedRunEvent;
+import io.berth.work.ItemEvent;
+import io.berth.work.ItemState;
+import io.berth.work.WorkQueue;
+import io.berth.work.WorkQueues;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Berth's own meters. Queue depth, in-flight items, service states and a timed service's skipped ticks and next run
+ * are read from the host when scraped; items and timed runs are counted and timed from host events. The listener
+ * wants {@code item} and {@code timed-run} events only, and keeps each meter once built.
+ */
+final class BerthMeters implements HostListener {
+
+  private static final Duration[] SLOS = {
+      Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100),
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30),
+      Duration.ofMinutes(2)};
+
+  private final MeterRegistry registry;
+  private final HostView host;
+  /** Per item id: when it was queued, then when it started (System.nanoTime()). */
+  private final Map<String, Long> since = new ConcurrentHashMap<>();
+  /** Per queue, then per item type: the meters, built once (the hot path allocates no key). */
+  private final Map<String, QueueMeters> queues = new ConcurrentHashMap<>();
+  private final Map<RunKey, Counter> runs = new ConcurrentHashMap<>();
+  private final Map<String, Timer> runDurations = new ConcurrentHashMap<>();
+  private final Set<String> bound = ConcurrentHashMap.newKeySet();
+
+  /** One queue's meters: its wait timer and, per item type, the finished counters and run timers by outcome. */
+  private final class QueueMeters {
+    final String queue;
+    final Timer wait;
+    final Map<String, TypeMeters> types = new ConcurrentHashMap<>();
+
+    QueueMeters(String queue) {
+      this.queue = queue;
+      wait = Timer.builder("berth.item.wait").description("Time from enqueue to the start of a run")
+          .tag("queue", queue).serviceLevelObjectives(SLOS).register(registry);
+    }
+
+    TypeMeters type(String type) {
+      TypeMeters t = types.get(type);
+      return t != null ? t : types.computeIfAbsent(type, k -> new TypeMeters(queue, k));
+    }
+  }
+
+  /** Per final state (by ordinal): items finished and their run time; built on first use. */
+  private final class TypeMeters {
+    final String queue;
+    final String type;
+    final Counter[] finished = new Counter[ItemState.values().length];
+    final Timer[] durations = new Timer[ItemState.values().length];
+
+    TypeMeters(String queue, String type) {
+      this.queue = queue;
+      this.type = type;
+    }
+
+    Counter finished(ItemState state) {
+      Counter c = finished[state.ordinal()];
+      if (c == null) {
+        c = Counter.builder("berth.items.finished").description("Items finished, per queue, type and outcome")
+            .tags("queue", queue, "type", type, "outcome", state.label()).register(registry);   // idempotent
+        finished[state.ordinal()] = c;
+      }
+      return c;
+    }
+
+    Timer duration(ItemState state) {
+      Timer t = durations[state.ordinal()];
+      if (t == null) {
+        t = Timer.builder("berth.item.duration").description("Run time of an item, from its start to its outcome")
+            .tags("queue", queue, "type", type, "outcome", state.label()).serviceLevelObjectives(SLOS)
+            .register(registry);
+        durations[state.ordinal()] = t;
+      }
+      return t;
+    }
+  }
+
+  private QueueMeters queue(String name) {
+    QueueMeters q = queues.get(name);
+    return q != null ? q : queues.computeIfAbsent(name, QueueMeters::new);
+  }
+
+  private record RunKey(String service, String outcome) {
+  }
+
+  BerthMeters(MeterRegistry registry, HostView host) {
+    this.registry = registry;
+    this.host = host;
+  }
+
+  @Override
+  public boolean wants(String topic) {
+    return ItemEvent.TOPIC.equals(topic) || TimedRunEvent.TOPIC.equals(topic);
+  }
+
+  @Override
+  public void onEvent(HostEvent event) {
+    if (event instanceof ItemEvent item) {
+      onItem(item);
+    } else if (event instanceof TimedRunEvent run) {
+      onRun(run);
+    }
+  }
+
+  private void onItem(ItemEvent e) {
+    long now = System.nanoTime();
+    ItemState state = e.status();
+    if (state == ItemState.QUEUED) {
+      since.put(e.id(), now);
+    } else if (state == ItemState.RUNNING) {
+      Long queuedAt = since.put(e.id(), now);
+      if (queuedAt != null) {
+        queue(e.queue()).wait.record(now - queuedAt, TimeUnit.NANOSECONDS);
+      }
+    } else if (state.isFinal()) {
+      Long startedAt = since.remove(e.id());
+      TypeMeters t = queue(e.queue()).type(e.type());
+      t.finished(state).increment();
+      if (startedAt != null) {
+        t.duration(state).record(now - startedAt, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  private void onRun(TimedRunEvent e) {
+    runs.computeIfAbsent(new RunKey(e.service(), e.outcome()), k -> Counter.builder("berth.timed.runs")
+            .description("Runs of a timed service, per outcome")
+            .tags("service", k.service(), "outcome", k.outcome()).register(registry))
+        .increment();
+    runDurations.computeIfAbsent(e.service(), s -> Timer.builder("berth.timed.run.duration")
+            .description("Run time of a timed service's runs").tag("service", s)
+            .serviceLevelObjectives(SLOS).register(registry))
+        .record(e.durationMs(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Registers the meters read from the host (once per queue and service); called before each scrape. */
+  void bind() {
+    host.feature(WorkQueues.class).ifPresent(queues -> {
+      for (String name : queues.names()) {
+        if (bound.add("queue:" + name)) {
+          WorkQueue q = queues.queue(name);
+          Gauge.builder("berth.queue.depth", q, w -> w.stats().depth())
+              .description("Items admitted and waiting for a worker").tag("queue", name).register(registry);
+          Gauge.builder("berth.queue.in.flight", q, w -> w.stats().inFlight())
+              .description("Items handed to a worker and not finished").tag("queue", name).register(registry);
+          Gauge.builder("berth.queue.capacity", q, w -> w.stats().capacity())
+              .description("Items the queue admits at most").tag("queue", name).register(registry);
+          FunctionCounter.builder("berth.queue.enqueued", q, w -> w.stats().enqueued())
+              .description("Items admitted since start").tag("queue", name).register(registry);
+          FunctionCounter.builder("berth.queue.rejected", q, w -> w.stats().rejected())
+              .description("Enqueues refused since start").tag("queue", name).register(registry);
+        }
+      }
+    });
+    for (ServiceInfo s : host.services()) {
+      String name = s.name();
+      if (!bound.add("service:" + name)) {
+        continue;
+      }
+      for (ServiceState state : ServiceState.values()) {
+        Gauge.builder("berth.service.state", () -> state(name) == state ? 1 : 0)
+            .description("1 for the state a service is in, 0 for the others")
+            .tags("service", name, "kind", s.kind().label(), "state", state.label()).register(registry);
+      }
+      if (s.kind() == ServiceKind.TIMED) {
+        FunctionCounter.builder("berth.timed.skipped", this, m -> m.details(name).getLong("skipped", 0L))
+            .description("Ticks of a timed service coalesced because its runs were still going")
+            .tag("service", name).register(registry);
+        Gauge.builder("berth.timed.next.run.seconds", this, m -> m.secondsToNextRun(name))
+            .description("Seconds until a timed service's next scheduled run (NaN: none planned)")
+            .tag("service", name).register(registry);
+      }
+    }
+  }
+
+  private ServiceState state(String service) {
+    for (ServiceInfo s : host.services()) {
+      if (s.name().equals(service)) {
+        return s.state();
+      }
+    }
+    return null;
+  }
+
+  private JsonObject details(String service) {
+    for (ServiceInfo s : host.services()) {
+      if (s.name().equals(service)) {
+        return s.details();
+      }
+    }
+    return new JsonObject();
+  }
+
+  private double secondsToNextRun(String service) {
+    String next = details(service).getString("nextRunAt");
+    if (next == null) {
+      return Double.NaN;
+    }
+    return Math.max(0, Duration.between(Instant.now(), Instant.parse(next)).toMillis() / 1000.0);
+  }
+}

@@ -1,0 +1,143 @@
+package io.berth.metrics;
+
+import io.berth.admin.HttpOptions;
+import io.berth.host.Host;
+import io.berth.service.Schedule;
+import io.berth.work.QueueOptions;
+import io.berth.work.WorkQueue;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static io.berth.testing.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code GET /metrics}: parsed strictly; JVM, Vert.x and Berth's series exist with their labels and move. */
+class MetricsTest {
+
+  static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final String TOKEN = "metrics-test-token";
+
+  @TempDir
+  Path dir;
+  Host host;
+
+  @AfterEach
+  void stop() {
+    if (host != null) {
+      result(host.stop());
+    }
+  }
+
+  @Test
+  void berthJvmAndVertxSeriesMoveAsItemsRun() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    host = Host.builder()
+        .queue(new QueueOptions("mail").concurrency(1))
+        .handler("mail", "send", ctx -> { })
+        .handler("mail", "boom", ctx -> {
+          throw new IllegalStateException("boom");
+        })
+        .handler("mail", "hold", ctx -> release.await(10, TimeUnit.SECONDS))
+        .timed("report", Schedule.every(Duration.ofHours(1)), run -> { })
+        .http(new HttpOptions().port(0).token(TOKEN).tokenFile(dir.resolve("admin.token")))
+        .metrics()
+        .build();
+    result(host.start());
+    WorkQueue mail = host.work().queue("mail");
+    for (int i = 0; i < 5; i++) {
+      result(mail.enqueue("send", new JsonObject()));
+    }
+    result(mail.enqueue("boom", new JsonObject()));
+    result(host.trigger("report"));
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      PromText m = scrape(null, 200);
+      assertThat(m.value("berth_items_finished_total", "queue", "mail", "type", "send", "outcome", "succeeded"))
+          .isEqualTo(5);
+      assertThat(m.value("berth_items_finished_total", "queue", "mail", "type", "boom", "outcome", "failed"))
+          .isEqualTo(1);
+      assertThat(m.value("berth_timed_runs_total", "service", "report", "outcome", "succeeded")).isPositive();
+    });
+
+    PromText m = scrape(null, 200);
+    assertThat(m.types).containsEntry("berth_items_finished_total", "counter")
+        .containsEntry("berth_item_duration_seconds", "histogram")
+        .containsEntry("berth_item_wait_seconds", "histogram")
+        .containsEntry("berth_queue_depth", "gauge");
+    assertThat(m.value("berth_item_duration_seconds_count", "queue", "mail", "type", "send", "outcome", "succeeded"))
+        .isEqualTo(5);
+    assertThat(m.find("berth_item_duration_seconds_bucket", "queue", "mail", "le", "+Inf")).isNotEmpty();
+    assertThat(m.value("berth_item_wait_seconds_count", "queue", "mail")).isEqualTo(6);
+    assertThat(m.value("berth_timed_run_duration_seconds_count", "service", "report"))
+        .isEqualTo(m.value("berth_timed_runs_total", "service", "report", "outcome", "succeeded"));
+    assertThat(m.value("berth_timed_skipped_total", "service", "report")).isZero();
+    assertThat(m.value("berth_timed_next_run_seconds", "service", "report")).isBetween(0.0, 3600.0);
+    assertThat(m.value("berth_service_state", "service", "report", "kind", "timed", "state", "running")).isEqualTo(1);
+    assertThat(m.value("berth_service_state", "service", "report", "state", "failed")).isZero();
+    assertThat(m.value("berth_service_state", "service", "queue:mail", "state", "running")).isEqualTo(1);
+    assertThat(m.value("berth_queue_enqueued_total", "queue", "mail")).isEqualTo(6);
+    assertThat(m.value("berth_queue_depth", "queue", "mail")).isZero();
+    assertThat(m.value("berth_queue_in_flight", "queue", "mail")).isZero();
+    // The JVM and Vert.x: the host created Vert.x with the module's metrics.
+    assertThat(m.find("jvm_memory_used_bytes", "area", "heap")).isNotEmpty();
+    assertThat(m.has("jvm_gc_")).isTrue();
+    assertThat(m.has("jvm_threads_live_threads")).isTrue();
+    assertThat(m.find("vertx_http_server_requests_total", "method", "GET", "code", "200")).isNotEmpty();
+    assertThat(m.has("vertx_pool_")).isTrue();
+    assertThat(m.has("vertx_eventbus_")).isTrue();
+
+    // In flight and depth move with the queue.
+    result(mail.enqueue("hold", new JsonObject()));
+    result(mail.enqueue("send", new JsonObject()));
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      PromText now = scrape(null, 200);
+      assertThat(now.value("berth_queue_in_flight", "queue", "mail")).isEqualTo(1);
+      assertThat(now.value("berth_queue_depth", "queue", "mail")).isEqualTo(1);
+    });
+    release.countDown();
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200)
+        .value("berth_items_finished_total", "queue", "mail", "type", "send", "outcome", "succeeded")).isEqualTo(6));
+  }
+
+  @Test
+  void requireTokenAsksForTheAdminToken() throws Exception {
+    host = Host.builder()
+        .http(new HttpOptions().port(0).token(TOKEN).tokenFile(dir.resolve("admin.token")))
+        .metrics(new MetricsModule().requireToken(true))
+        .build();
+    result(host.start());
+    HttpResponse<String> anonymous = get(null);
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(get("wrong").statusCode()).isEqualTo(401);
+    assertThat(scrape(TOKEN, 200).has("jvm_memory_used_bytes")).isTrue();
+  }
+
+  private PromText scrape(String token, int status) throws Exception {
+    HttpResponse<String> r = get(token);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
+    return PromText.parse(r.body());
+  }
+
+  private HttpResponse<String> get(String token) throws Exception {
+    int port = host.lifetime().httpAddress().orElseThrow().port();
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+        .timeout(Duration.ofSeconds(10));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

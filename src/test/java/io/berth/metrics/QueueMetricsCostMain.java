@@ -1,0 +1,102 @@
+package io.berth.metrics;
+
+import io.berth.host.Host;
+import io.berth.work.QueueOptions;
+import io.berth.work.WorkQueue;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What metrics cost the queue: the bench's queue-throughput workload (one producer, no-op items, capacity 4096,
+ * fullMode wait, 2 workers, memory store) in-process, alternating hosts without and with {@link MetricsModule}.
+ * Not a test: {@code java -cp <test classpath> io.berth.metrics.QueueMetricsCostMain [items] [rounds]}.
+ */
+public final class QueueMetricsCostMain {
+
+  public static void main(String[] args) throws Exception {
+    int items = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    List<Double> off = new ArrayList<>();
+    List<Double> berth = new ArrayList<>();
+    List<Double> noop = new ArrayList<>();
+    List<Double> on = new ArrayList<>();
+    for (Mode m : Mode.values()) {
+      once(m, items / 4);   // warm-up of every path
+    }
+    for (int r = 0; r < rounds; r++) {
+      off.add(once(Mode.OFF, items));
+      noop.add(once(Mode.NOOP_LISTENER, items));
+      berth.add(once(Mode.BERTH_ONLY, items));
+      on.add(once(Mode.ALL, items));
+      System.out.printf("round %d: without %.0f items/s, a no-op item listener %.0f, Berth's and the JVM's %.0f,"
+          + " all (with Vert.x's) %.0f%n", r + 1, off.get(r), noop.get(r), berth.get(r), on.get(r));
+    }
+    double a = median(off);
+    double b = median(berth);
+    double c = median(on);
+    System.out.printf("median items/s with a no-op item listener: %.0f%n", median(noop));
+    System.out.printf("median items/s: without metrics %.0f; Berth's + JVM %.0f (cost %.1f%%); all, Vert.x's too %.0f"
+        + " (cost %.1f%%)%n", a, b, 100 * (a - b) / a, c, 100 * (a - c) / a);
+    System.exit(0);
+  }
+
+  /** Without metrics; Berth's and the JVM's meters on a plain Vert.x; all, with Vert.x's metrics. */
+  enum Mode { OFF, NOOP_LISTENER, BERTH_ONLY, ALL }
+
+  private static double once(Mode mode, int items) throws Exception {
+    CountDownLatch done = new CountDownLatch(items);
+    Host.Builder b = Host.builder()
+        .queue(new QueueOptions("bench").concurrency(2).capacity(4096))
+        .handler("noop", ctx -> done.countDown());
+    if (mode == Mode.NOOP_LISTENER) {
+      b.module(ctx -> ctx.listen(new io.berth.core.HostListener() {
+        @Override
+        public void onEvent(io.berth.core.HostEvent event) {
+        }
+
+        @Override
+        public boolean wants(String topic) {
+          return topic.equals("item");
+        }
+      }));
+    } else if (mode == Mode.BERTH_ONLY) {
+      b.vertx(io.vertx.core.Vertx.vertx(), true).metrics();
+    } else if (mode == Mode.ALL) {
+      b.metrics();
+    }
+    Host host = b.build();
+    await(host.start());
+    WorkQueue queue = host.work().queue("bench");
+    long t0 = System.nanoTime();
+    for (int i = 0; i < items; i++) {
+      Future<String> f = queue.enqueue("noop", new JsonObject().put("n", i));
+      if (!f.isComplete()) {
+        await(f);
+      } else if (f.failed()) {
+        throw new IllegalStateException(f.cause());
+      }
+    }
+    if (!done.await(120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("items did not finish");
+    }
+    double perSecond = items / ((System.nanoTime() - t0) / 1e9);
+    await(host.stop());
+    return perSecond;
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
+  }
+}
