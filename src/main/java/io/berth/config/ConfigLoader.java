@@ -13,8 +13,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Loads the configuration: the JSON file with vertx-config, then the {@code BERTH_*} environment variables and the
- * {@code berth.*} system properties. The file is kept apart from the overrides so that {@link ConfigReader} can
+ * Loads the configuration: the JSON file (read with Vert.x, parsed here), then the {@code BERTH_*} environment
+ * variables and the {@code berth.*} system properties, read directly. The file is kept apart from the overrides so that {@link ConfigReader} can
  * map each override to exactly one key instead of guessing at nesting.
  */
 public final class ConfigLoader {
@@ -38,6 +38,12 @@ public final class ConfigLoader {
     // same maps at the cost of two more retrievers on the startup path).
     return fileJson.map(json -> ConfigReader.of(json, withPrefix(System.getenv(), "BERTH_"),
         withPrefix(systemProperties(), "berth.")));
+  }
+
+  /** The built-in defaults with the overrides, for a host run without a configuration file. */
+  public static ConfigReader defaults() {
+    return ConfigReader.of(new JsonObject(), withPrefix(System.getenv(), "BERTH_"),
+        withPrefix(systemProperties(), "berth."));
   }
 
   /** The file's JSON object; a syntax error is one line naming the file, the line and the column. */
