@@ -1,5 +1,6 @@
 package io.berth.admin;
 
+import io.berth.config.ConfigException;
 import io.berth.core.internal.Futures;
 import io.berth.core.internal.Instants;
 import io.berth.core.HostView;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,7 +105,11 @@ final class AdminServer implements HostedService {
         return;
       }
       router.handle(request);
-    }).invalidRequestHandler(AdminServer::invalidRequest).listen();
+    }).invalidRequestHandler(AdminServer::invalidRequest).listen().recover(e -> Future.failedFuture(
+        e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")
+            ? ConfigException.withMessage("http.port", "port " + options.port() + " is in use (http.port) on "
+                + options.host())
+            : e));
   }
 
   private record Setup(String token, Buffer openApi) {

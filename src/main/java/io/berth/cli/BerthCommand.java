@@ -111,7 +111,9 @@ public final class BerthCommand implements Callable<Integer> {
       banner(host, http);
     } catch (HostStartException e) {
       join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
-      return host.exitCode();   // 0 when a stop was requested during the start, 1 when a service failed
+      // A config problem found only at start (the port taken since the check): exit 2; the host logged it.
+      return e.getCause() instanceof ConfigException ? CONFIG_ERROR
+          : host.exitCode();   // 0 when a stop was requested during the start, 1 when a service failed
     }
     join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
     return host.exitCode();
