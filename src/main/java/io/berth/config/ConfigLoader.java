@@ -1,8 +1,5 @@
 package io.berth.config;
 
-import io.vertx.config.ConfigRetriever;
-import io.vertx.config.ConfigRetrieverOptions;
-import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -82,15 +79,6 @@ public final class ConfigLoader {
       }
     });
     return out;
-  }
-
-  private static Future<JsonObject> retrieve(Vertx vertx, ConfigStoreOptions store) {
-    ConfigRetriever retriever = ConfigRetriever.create(vertx,
-        new ConfigRetrieverOptions().setScanPeriod(0).setIncludeDefaultStores(false).addStore(store));
-    return retriever.getConfig().eventually(() -> {
-      retriever.close();
-      return Future.succeededFuture();
-    });
   }
 
   private static Throwable rootCause(Throwable e) {
