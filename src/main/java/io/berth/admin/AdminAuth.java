@@ -1,5 +1,6 @@
 package io.berth.admin;
 
+import io.berth.config.ConfigException;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -34,10 +35,9 @@ final class AdminAuth implements Handler<RoutingContext> {
   }
 
   /**
-   * The configured token, or a new one written to the token file. Blocking (file IO): call it off the event loop.
-   * Never logs the token itself.
+   * The configured token, or a new random one (not yet written: see {@link #writeTokenFile}). Never logs the token.
    */
-  static String resolveToken(HttpOptions options) throws IOException {
+  static String resolveToken(HttpOptions options) {
     options.validate("http.token");
     if (options.token() != null) {
       log.info("Admin API token: configured (http.token / BERTH_HTTP_TOKEN)");
@@ -45,34 +45,54 @@ final class AdminAuth implements Handler<RoutingContext> {
     }
     byte[] random = new byte[32];
     new SecureRandom().nextBytes(random);
-    String generated = HexFormat.of().formatHex(random);
-    Path file = options.tokenFile().toAbsolutePath().normalize();
-    writeOwnerOnly(file, generated);
-    log.info("Admin API token: generated and written to {} (owner-only)", file);
-    return generated;
+    return HexFormat.of().formatHex(random);
   }
 
-  /** Writes {@code text} to {@code file} through a temporary file that never had wider permissions than 600. */
+  /**
+   * Writes a generated {@code token} to {@code http.tokenFile}; the server calls it only once it has bound its port,
+   * so that a second host on a taken port never replaces the token of the running one. Blocking (file IO).
+   *
+   * @throws ConfigException naming {@code http.tokenFile} when the file cannot be written; nothing is left behind
+   */
+  static void writeTokenFile(HttpOptions options, String token) {
+    Path file = options.tokenFile().toAbsolutePath().normalize();
+    options.checkTokenFile();
+    try {
+      writeOwnerOnly(file, token);
+    } catch (IOException e) {
+      throw new ConfigException("http.tokenFile", file + " cannot be written: " + e);
+    }
+    log.info("Admin API token: generated and written to {} (owner-only)", file);
+  }
+
+  /**
+   * Writes {@code text} to {@code file} through a temporary file that never had wider permissions than 600 and is
+   * removed when the write fails.
+   */
   static void writeOwnerOnly(Path file, String text) throws IOException {
     Path dir = file.getParent();
     boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
     Files.createDirectories(dir);
     Path tmp = dir.resolve(file.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
-    if (posix) {
-      Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
-      try {
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(ownerOnly));
-      } catch (FileAlreadyExistsException e) {
-        throw new IOException("could not create " + tmp + " exclusively", e);
+    try {
+      if (posix) {
+        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+        try {
+          Files.createFile(tmp, PosixFilePermissions.asFileAttribute(ownerOnly));
+        } catch (FileAlreadyExistsException e) {
+          throw new IOException("could not create " + tmp + " exclusively", e);
+        }
+        // The umask may have narrowed the mode further; set it exactly.
+        Files.setPosixFilePermissions(tmp, ownerOnly);
+      } else {
+        Files.createFile(tmp);
       }
-      // The umask may have narrowed the mode further; set it exactly.
-      Files.setPosixFilePermissions(tmp, ownerOnly);
-    } else {
-      Files.createFile(tmp);
+      Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
     }
-    Files.writeString(tmp, text + "\n", StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   @Override

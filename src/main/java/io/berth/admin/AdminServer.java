@@ -1,6 +1,8 @@
 package io.berth.admin;
 
+import io.berth.config.ConfigException;
 import io.berth.core.internal.Futures;
+import io.berth.core.internal.Instants;
 import io.berth.core.HostView;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,31 +73,43 @@ final class AdminServer implements HostedService {
   public Future<Void> start(ServiceContext context) {
     Vertx vertx = context.vertx();
     return vertx.executeBlocking(() -> new Setup(AdminAuth.resolveToken(options), readOpenApi()))
-        .compose(setup -> {
-          guard = new EdgeGuard(vertx, options);
-          Router router = router(vertx, setup);
-          server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
-              .setIdleTimeout((int) options.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
-          // The header every answer carries is set here, not by a catch-all route the router would walk each time.
-          return server.connectionHandler(guard::connected).requestHandler(request -> {
-            request.response().headers().set(NOSNIFF_NAME, NOSNIFF_VALUE);
-            if (!guard.admit(request)) {
-              return;
-            }
-            if (hasMalformedEscape(request.uri())) {
-              // Before routing and authentication: the router would fail decoding it with a 500.
-              Errors.json(request, 400, "bad_request", "The request URI has a malformed %-escape.");
-              return;
-            }
-            router.handle(request);
-          }).invalidRequestHandler(AdminServer::invalidRequest).listen();
-        })
+        .compose(setup -> listen(vertx, setup).compose(s -> options.token() != null
+            ? Future.succeededFuture(s)
+            // Only once the port is ours: a host that cannot bind must not replace the running one's token.
+            : vertx.executeBlocking(() -> {
+              AdminAuth.writeTokenFile(options, setup.token());
+              return s;
+            }).recover(e -> s.close().transform(closed -> Future.failedFuture(e)))))
         .map(s -> {
           bound = SocketAddress.inetSocketAddress(s.actualPort(), options.host());
           log.info("HTTP server listening on http://{}:{} (admin API at {}, token {})", options.host(),
               s.actualPort(), API, options.tokenSource());
           return null;
         });
+  }
+
+  private Future<HttpServer> listen(Vertx vertx, Setup setup) {
+    guard = new EdgeGuard(vertx, options);
+    Router router = router(vertx, setup);
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
+        .setIdleTimeout((int) options.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+    // The header every answer carries is set here, not by a catch-all route the router would walk each time.
+    return server.connectionHandler(guard::connected).requestHandler(request -> {
+      request.response().headers().set(NOSNIFF_NAME, NOSNIFF_VALUE);
+      if (!guard.admit(request)) {
+        return;
+      }
+      if (hasMalformedEscape(request.uri())) {
+        // Before routing and authentication: the router would fail decoding it with a 500.
+        Errors.json(request, 400, "bad_request", "The request URI has a malformed %-escape.");
+        return;
+      }
+      router.handle(request);
+    }).invalidRequestHandler(AdminServer::invalidRequest).listen().recover(e -> Future.failedFuture(
+        e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")
+            ? ConfigException.withMessage("http.port", "port " + options.port() + " is in use (http.port) on "
+                + options.host())
+            : e));
   }
 
   private record Setup(String token, Buffer openApi) {
@@ -181,7 +196,7 @@ final class AdminServer implements HostedService {
   private JsonObject lifetimeSnapshot() {
     HostView h = host;
     return new JsonObject().put("event", h.lifetime().state().label()).put("node", h.lifetime().nodeId())
-        .put("at", Instant.now().toString()).put("snapshot", true);
+        .put("at", Instants.iso(Instant.now())).put("snapshot", true);
   }
 
   /** A request Netty could not even parse (a garbled request line, huge headers): answered in JSON, then closed. */

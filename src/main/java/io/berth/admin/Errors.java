@@ -112,4 +112,13 @@ final class Errors {
     }
     return path.length() > 200 ? path.substring(0, 200) + "..." : path;
   }
+
+  /** {@code message} as the API answers it: a sentence starting with a capital letter and ending with a full stop. */
+  static String sentence(String message) {
+    if (message == null || message.isEmpty()) {
+      return message;
+    }
+    String m = Character.toUpperCase(message.charAt(0)) + message.substring(1);
+    return m.endsWith(".") ? m : m + ".";
+  }
 }

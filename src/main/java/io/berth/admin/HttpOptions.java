@@ -3,8 +3,13 @@ package io.berth.admin;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
 
+import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -82,6 +87,49 @@ public final class HttpOptions {
     if (token == null && !isLoopback(host)) {
       throw new ConfigException(tokenKey, "must be set (or BERTH_HTTP_TOKEN) when http.host is '" + host
           + "', which is not a loopback address");
+    }
+  }
+
+  /**
+   * The checks a launcher makes before it starts anything (blocking: call it off the event loop): the port is free
+   * and, without a configured token, the token file can be written.
+   *
+   * @throws ConfigException naming {@code http.port}, {@code http.host} or {@code http.tokenFile}
+   */
+  public void preflight() {
+    checkTokenFile();
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);   // as the server binds: a port whose old connections linger in TIME_WAIT is free
+      probe.bind(new InetSocketAddress(host, port));
+    } catch (BindException e) {
+      throw ConfigException.withMessage("http.port", "port " + port + " is in use (http.port) on " + host
+          + ": is another host running? Stop it or choose another port");
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ConfigException("http.host", "'" + host + "' cannot be bound: " + e.getMessage());
+    }
+  }
+
+  /** Without a configured token, fails naming {@code http.tokenFile} when the token could not be written there. */
+  void checkTokenFile() {
+    if (token != null) {
+      return;
+    }
+    Path file = tokenFile.toAbsolutePath().normalize();
+    if (Files.isDirectory(file)) {
+      throw new ConfigException("http.tokenFile", file + " is a directory; it must name a file");
+    }
+    Path existing = file.getParent();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null || !Files.isDirectory(existing)) {
+      throw new ConfigException("http.tokenFile", file + " cannot be created: " + existing + " is not a directory");
+    }
+    if (!Files.isWritable(existing)) {
+      throw new ConfigException("http.tokenFile", file + " cannot be written: " + existing + " is not writable");
     }
   }
 

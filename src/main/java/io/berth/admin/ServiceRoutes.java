@@ -35,7 +35,7 @@ final class ServiceRoutes implements RouteGroup {
       if (ar.succeeded()) {
         AdminServer.json(rc, 202, new JsonObject().put("service", name).put("triggered", true));
       } else if (ar.cause() instanceof TriggerException e) {
-        rc.fail(new ApiException(status(e.reason()), e.reason().code(), e.getMessage() + "."));
+        rc.fail(new ApiException(status(e.reason()), e.reason().code(), Errors.sentence(e.getMessage())));
       } else {
         rc.fail(ar.cause());
       }

@@ -53,7 +53,7 @@ final class TokenRoutes implements RouteGroup {
       if (ar.succeeded()) {
         AdminServer.json(rc, 200, ar.result().toJson());
       } else if (ar.cause() instanceof TokenException e) {
-        rc.fail(new ApiException(status(e.code()), e.code(), e.getMessage()));
+        rc.fail(new ApiException(status(e.code()), e.code(), Errors.sentence(e.getMessage())));
       } else {
         rc.fail(ar.cause());
       }

@@ -53,14 +53,16 @@ final class AdminClient {
 
   private final String base;
   private final String token;
+  /** Where the token came from, for the hint on a 401. */
+  private final String tokenOrigin;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private AdminClient(String base, String token) {
+  private AdminClient(String base, String token, String tokenOrigin) {
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     this.token = token;
+    this.tokenOrigin = tokenOrigin;
   }
 
-  /** Resolves the URL and token; fails with a {@link ConfigException} for an unreadable or invalid config. */
   /** What a client subcommand does with a connected client; returns its exit code. */
   @FunctionalInterface
   interface Call {
@@ -82,6 +84,7 @@ final class AdminClient {
     }
   }
 
+  /** Resolves the URL and token; fails with a {@link ConfigException} for an unreadable or invalid config. */
   static AdminClient from(Options o) {
     ConfigReader http = config(o.conf).section("http");
     String host = http.string("host", "127.0.0.1");
@@ -92,11 +95,15 @@ final class AdminClient {
       base = "http://" + (connect.contains(":") && !connect.startsWith("[") ? "[" + connect + "]" : connect) + ":" + port;
     }
     String token = o.token;
+    String origin = "--token";
     if (token == null) {
       token = http.string("token", null);
+      origin = "http.token";
     }
     if (token == null) {
       Path file = Path.of(http.string("tokenFile", "data/admin.token"));
+      origin = Files.isReadable(file) ? "the file " + file : "nowhere (no --token, http.token, BERTH_HTTP_TOKEN or "
+          + file.toAbsolutePath().normalize() + ")";
       if (Files.isReadable(file)) {
         try {
           token = Files.readString(file, StandardCharsets.UTF_8).trim();
@@ -105,7 +112,7 @@ final class AdminClient {
         }
       }
     }
-    return new AdminClient(base, token);
+    return new AdminClient(base, token, origin);
   }
 
   private static ConfigReader config(Path conf) {
@@ -174,7 +181,10 @@ final class AdminClient {
     }
     if (r.statusCode() / 100 != 2) {
       String message = body.getString("message", "the server answered " + r.statusCode());
-      throw new Failure(message + " (HTTP " + r.statusCode() + (body.containsKey("error") ? ", " + body.getString("error") : "") + ")");
+      String hint = r.statusCode() != 401 ? "" : "; the token came from " + tokenOrigin
+          + ": pass --token TOKEN, or --conf FILE with the host's configuration (its http.token or http.tokenFile)";
+      throw new Failure(message + " (HTTP " + r.statusCode()
+          + (body.containsKey("error") ? ", " + body.getString("error") : "") + ")" + hint);
     }
     return new Response(r.statusCode(), body);
   }

@@ -14,6 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +31,7 @@ import java.util.stream.Collectors;
  */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = BerthCommand.Version.class,
     description = "Runs hosted services and background work on Vert.x.",
-    subcommands = {StatusCommand.class, EnqueueCommand.class})
+    subcommands = {StatusCommand.class, EnqueueCommand.class, CommandLine.HelpCommand.class})
 public final class BerthCommand implements Callable<Integer> {
 
   static final int OK = 0;
@@ -39,8 +40,12 @@ public final class BerthCommand implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(BerthCommand.class);
 
-  @Option(names = "--conf", paramLabel = "FILE", description = "The JSON configuration file (default: ${DEFAULT-VALUE}).")
-  Path conf = Path.of("conf/config.json");
+  /** The file read when no {@code --conf} is given; without it, the host runs on the built-in defaults. */
+  static final Path DEFAULT_CONF = Path.of("conf/config.json");
+
+  @Option(names = "--conf", paramLabel = "FILE",
+      description = "The JSON configuration file (default: conf/config.json when present, else built-in defaults).")
+  Path conf;
 
   /** Vert.x, created on a thread of its own while the arguments are parsed, when they ask to run the host. */
   private CompletableFuture<Vertx> earlyVertx;
@@ -63,7 +68,7 @@ public final class BerthCommand implements Callable<Integer> {
   private static boolean runsTheHost(String[] args) {
     for (String a : args) {
       if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")
-          || a.equals("status") || a.equals("enqueue")) {
+          || a.equals("status") || a.equals("enqueue") || a.equals("help")) {
         return false;
       }
     }
@@ -80,7 +85,11 @@ public final class BerthCommand implements Callable<Integer> {
     Host host;
     HttpOptions http;
     try {
-      ConfigReader config = join(ConfigLoader.load(vertx, conf).toCompletionStage().toCompletableFuture());
+      if (conf == null && Files.isRegularFile(DEFAULT_CONF)) {
+        conf = DEFAULT_CONF;
+      }
+      ConfigReader config = conf == null ? ConfigLoader.defaults()
+          : join(ConfigLoader.load(vertx, conf).toCompletionStage().toCompletableFuture());
       host = DefaultApp.build(vertx, config);
       http = HttpOptions.from(config.section("http"));
       // A typo in an override is as fatal as one in the file: BERTH_SHUTDOWN_TIMOUT would otherwise be ignored.
@@ -88,8 +97,10 @@ public final class BerthCommand implements Callable<Integer> {
         throw new ConfigException(name, "this environment variable matches no config key (a typo?); the variable"
             + " of a key is its path in upper case with '_', such as BERTH_SHUTDOWN_TIMEOUT for shutdownTimeout");
       }
+      // Before any service runs or any file is touched: a second host on a taken port changes nothing.
+      http.preflight();
     } catch (ConfigException e) {
-      log.error("Configuration error: {}", e.getMessage());
+      // One line, on standard error only: the error is the launcher's answer, not a log event.
       System.err.println("berth: configuration error: " + e.getMessage());
       vertx.close();
       return CONFIG_ERROR;
@@ -100,7 +111,9 @@ public final class BerthCommand implements Callable<Integer> {
       banner(host, http);
     } catch (HostStartException e) {
       join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
-      return host.exitCode();   // 0 when a stop was requested during the start, 1 when a service failed
+      // A config problem found only at start (the port taken since the check): exit 2; the host logged it.
+      return e.getCause() instanceof ConfigException ? CONFIG_ERROR
+          : host.exitCode();   // 0 when a stop was requested during the start, 1 when a service failed
     }
     join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
     return host.exitCode();
@@ -117,7 +130,9 @@ public final class BerthCommand implements Callable<Integer> {
         .orElse("(no HTTP server)");
     log.info("\n  Berth {} started (node {})\n  config:   {}\n  services: {}\n  health:   {}\n  admin:    {}"
             + "\n  stop:     Ctrl+C, SIGTERM or POST /api/v1/shutdown",
-        Version.current(), host.lifetime().nodeId(), conf.toAbsolutePath().normalize(), services, health, admin);
+        Version.current(), host.lifetime().nodeId(), conf == null
+            ? "built-in defaults (no " + DEFAULT_CONF + " here; pass --conf FILE to use one)"
+            : conf.toAbsolutePath().normalize(), services, health, admin);
   }
 
   private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {

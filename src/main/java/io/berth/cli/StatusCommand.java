@@ -9,6 +9,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /** {@code berth status}: the running host's services, from {@code GET /api/v1/services}. */
@@ -44,11 +49,27 @@ final class StatusCommand implements Callable<Integer> {
 
   private static void print(PrintWriter out, String base, JsonArray services) {
     out.println("Host at " + base + ": " + services.size() + " service(s)");
-    out.printf("%-24s %-11s %-9s %-26s %s%n", "NAME", "KIND", "STATE", "STARTED", "ERROR");
+    out.printf("%-24s %-11s %-9s %-24s %s%n", "NAME", "KIND", "STATE", "STARTED", "ERROR");
     for (Object o : services) {
       JsonObject s = (JsonObject) o;
-      out.printf("%-24s %-11s %-9s %-26s %s%n", s.getString("name"), s.getString("kind"), s.getString("state"),
-          s.getString("startedAt", "-"), s.getString("error", ""));
+      // A key present with a null value (a service that never failed) prints blank, not "null".
+      out.printf("%-24s %-11s %-9s %-24s %s%n", s.getString("name"), s.getString("kind"), s.getString("state"),
+          time(s.getString("startedAt")), Objects.toString(s.getString("error"), ""));
     }
   }
+
+  /** An ISO-8601 instant in milliseconds, always 24 characters wide; "-" for none. */
+  static String time(String iso) {
+    if (iso == null) {
+      return "-";
+    }
+    try {
+      return MILLIS.format(Instant.parse(iso));
+    } catch (DateTimeParseException e) {
+      return iso;
+    }
+  }
+
+  private static final DateTimeFormatter MILLIS =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 }

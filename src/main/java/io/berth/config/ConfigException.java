@@ -13,6 +13,16 @@ public final class ConfigException extends RuntimeException {
     this.key = key;
   }
 
+  private ConfigException(String key, String message, boolean whole) {
+    super(message);
+    this.key = key;
+  }
+
+  /** An error about {@code key} whose whole message is {@code message}, which must name the key itself. */
+  public static ConfigException withMessage(String key, String message) {
+    return new ConfigException(key, message, true);
+  }
+
   /** The dotted path of the offending key, such as {@code http.port}. */
   public String key() {
     return key;

@@ -1,8 +1,5 @@
 package io.berth.config;
 
-import io.vertx.config.ConfigRetriever;
-import io.vertx.config.ConfigRetrieverOptions;
-import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -13,8 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Loads the configuration: the JSON file with vertx-config, then the {@code BERTH_*} environment variables and the
- * {@code berth.*} system properties. The file is kept apart from the overrides so that {@link ConfigReader} can
+ * Loads the configuration: the JSON file (read with Vert.x, parsed here), then the {@code BERTH_*} environment
+ * variables and the {@code berth.*} system properties, read directly. The file is kept apart from the overrides so that {@link ConfigReader} can
  * map each override to exactly one key instead of guessing at nesting.
  */
 public final class ConfigLoader {
@@ -38,6 +35,12 @@ public final class ConfigLoader {
     // same maps at the cost of two more retrievers on the startup path).
     return fileJson.map(json -> ConfigReader.of(json, withPrefix(System.getenv(), "BERTH_"),
         withPrefix(systemProperties(), "berth.")));
+  }
+
+  /** The built-in defaults with the overrides, for a host run without a configuration file. */
+  public static ConfigReader defaults() {
+    return ConfigReader.of(new JsonObject(), withPrefix(System.getenv(), "BERTH_"),
+        withPrefix(systemProperties(), "berth."));
   }
 
   /** The file's JSON object; a syntax error is one line naming the file, the line and the column. */
@@ -76,15 +79,6 @@ public final class ConfigLoader {
       }
     });
     return out;
-  }
-
-  private static Future<JsonObject> retrieve(Vertx vertx, ConfigStoreOptions store) {
-    ConfigRetriever retriever = ConfigRetriever.create(vertx,
-        new ConfigRetrieverOptions().setScanPeriod(0).setIncludeDefaultStores(false).addStore(store));
-    return retriever.getConfig().eventually(() -> {
-      retriever.close();
-      return Future.succeededFuture();
-    });
   }
 
   private static Throwable rootCause(Throwable e) {

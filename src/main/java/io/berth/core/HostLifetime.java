@@ -5,6 +5,7 @@ import io.berth.service.ApplicationLifetime;
 import io.berth.service.CancellationToken;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.berth.core.internal.Instants;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 
@@ -122,6 +123,6 @@ final class HostLifetime implements ApplicationLifetime {
   }
 
   private JsonObject event(String name) {
-    return new JsonObject().put("event", name).put("node", nodeId).put("at", Instant.now().toString());
+    return new JsonObject().put("event", name).put("node", nodeId).put("at", Instants.iso(Instant.now()));
   }
 }

@@ -1,5 +1,6 @@
 package io.berth.core;
 
+import io.berth.core.internal.Instants;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -17,7 +18,7 @@ public record ServiceInfo(String name, ServiceKind kind, ServiceState state, Ins
         .put("name", name)
         .put("kind", kind.label())
         .put("state", state.label())
-        .put("startedAt", startedAt == null ? null : startedAt.toString())
+        .put("startedAt", Instants.iso(startedAt))
         .put("error", error);
     return json.mergeIn(details);
   }

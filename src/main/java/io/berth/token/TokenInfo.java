@@ -1,5 +1,6 @@
 package io.berth.token;
 
+import io.berth.core.internal.Instants;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -16,10 +17,10 @@ public record TokenInfo(String name, TokenState state, Instant expiresAt, Instan
     return new JsonObject()
         .put("name", name)
         .put("state", state.label())
-        .put("expiresAt", expiresAt == null ? null : expiresAt.toString())
-        .put("lastRefreshAt", lastRefreshAt == null ? null : lastRefreshAt.toString())
+        .put("expiresAt", Instants.iso(expiresAt))
+        .put("lastRefreshAt", Instants.iso(lastRefreshAt))
         .put("lastError", lastError)
         .put("consecutiveFailures", consecutiveFailures)
-        .put("nextRefreshAt", nextRefreshAt == null ? null : nextRefreshAt.toString());
+        .put("nextRefreshAt", Instants.iso(nextRefreshAt));
   }
 }

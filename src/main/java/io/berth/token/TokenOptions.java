@@ -21,8 +21,10 @@ import java.util.regex.Pattern;
 /**
  * One token source, read from {@code tokens.<name>}: where and how to fetch the token, which response fields hold
  * it and its lifetime, and when to refresh it. A {@code ${ENV_NAME}} reference in any string value (the {@code url}
- * included) is replaced by that environment variable; every value so resolved counts as a secret and is never
- * logged. A reference to an unset variable is a {@link ConfigException} naming the key.
+ * included) is replaced by that environment variable. Every value of the request ({@code query}, {@code headers},
+ * {@code form}, {@code json}), literal or resolved, and every value resolved from the environment counts as a
+ * secret, as does the fetched token: masked in logs, admin answers and events. A reference to an unset variable is
+ * a {@link ConfigException} naming the key.
  *
  * <pre>{@code
  * "tokens": { "wechat": {
@@ -70,7 +72,40 @@ public final class TokenOptions {
     this.defaultLifetime = b.defaultLifetime;
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
-    this.secrets = Collections.unmodifiableSet(new LinkedHashSet<>(b.secrets));
+    Set<String> all = new LinkedHashSet<>(b.secrets);
+    // Every value of the request is a secret, whether written literally or taken from ${ENV}: an upstream may echo
+    // any of them (an appid, a client secret) in an error body.
+    query.values().forEach(v -> addSecret(all, v));
+    headers.values().forEach(v -> addSecret(all, v));
+    if (form != null) {
+      form.values().forEach(v -> addSecret(all, v));
+    }
+    if (json != null) {
+      addSecrets(all, json);
+    }
+    this.secrets = Collections.unmodifiableSet(all);
+  }
+
+  /**
+   * Values shorter than this are not masked: no secret is that short, and masking "1" or "GET" would garble every
+   * message.
+   */
+  static final int MIN_SECRET_LENGTH = 4;
+
+  private static void addSecret(Set<String> secrets, String value) {
+    if (value != null && value.length() >= MIN_SECRET_LENGTH) {
+      secrets.add(value);
+    }
+  }
+
+  private static void addSecrets(Set<String> secrets, Object value) {
+    if (value instanceof JsonObject o) {
+      o.forEach(e -> addSecrets(secrets, e.getValue()));
+    } else if (value instanceof JsonArray a) {
+      a.forEach(v -> addSecrets(secrets, v));
+    } else if (value instanceof String || value instanceof Number) {
+      addSecret(secrets, String.valueOf(value));
+    }
   }
 
   /**
@@ -201,7 +236,10 @@ public final class TokenOptions {
     return maxBackoff;
   }
 
-  /** Every value resolved from the environment, and the values of keys named like a secret: redacted from logs. */
+  /**
+   * What is masked in logs, answers and events: every value of the request (query, headers, form, json) of at least
+   * {@value #MIN_SECRET_LENGTH} characters, every value resolved from the environment and every declared secret.
+   */
   Set<String> secrets() {
     return secrets;
   }

@@ -1,6 +1,7 @@
 package io.berth.token;
 
 import io.berth.core.internal.Futures;
+import io.berth.core.internal.Instants;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Context;
@@ -40,7 +41,8 @@ final class TokenRefresher implements HostedService {
 
   final TokenOptions options;
   private final String name;
-  private final Redactor redactor;
+  /** The request's values; {@link #redactor} adds the current and the previous token to them. */
+  private final Redactor secrets;
   private final String address;
   /** Completes once the verticle's context exists; calls made before the host started wait on it. */
   private final Promise<Void> contextReady = Promise.promise();
@@ -66,6 +68,8 @@ final class TokenRefresher implements HostedService {
   private boolean stopped;
   private int failures;
   private String lastError;
+  /** Masks the request's values and the tokens fetched lately, which an upstream may echo in an error. */
+  private Redactor redactor;
   private Instant lastRefreshAt;
   private Instant expiresAt;
   private Instant nextRefreshAt;
@@ -75,7 +79,8 @@ final class TokenRefresher implements HostedService {
   TokenRefresher(TokenOptions options) {
     this.options = options;
     this.name = options.name();
-    this.redactor = new Redactor(options.secrets());
+    this.secrets = new Redactor(options.secrets());
+    this.redactor = secrets;
     this.address = Tokens.ADDRESS_PREFIX + name;
     this.info = new TokenInfo(name, TokenState.UNAVAILABLE, null, null, null, 0, null);
   }
@@ -111,7 +116,8 @@ final class TokenRefresher implements HostedService {
         closeStartWindow();
       });
       TokenRefresher.this.context = context;
-      log.info("Token '{}': fetching the first token from {} {}", name, options.method(), options.displayUrl());
+      log.info("Token '{}': fetching the first token from {} {}", name, options.method(),
+          redactor.redact(options.displayUrl()));
       fetch();
       contextReady.complete();
       return Future.succeededFuture();
@@ -248,6 +254,8 @@ final class TokenRefresher implements HostedService {
   private String onToken(Fetched f, long tookMs) {
     Instant now = Instant.now();
     long lifeMs = f.lifetime().toMillis();
+    Held previous = held;
+    redactor = secrets.with(f.value(), previous == null ? null : previous.value());
     held = new Held(f.value(), now.toEpochMilli() + lifeMs);
     failures = 0;
     lastError = null;
@@ -357,8 +365,8 @@ final class TokenRefresher implements HostedService {
       vertx.eventBus().publish(address, new JsonObject()
           .put("token", name)
           .put("state", next.state().label())
-          .put("expiresAt", expiresAt == null ? null : expiresAt.toString())
-          .put("refreshedAt", lastRefreshAt == null ? null : lastRefreshAt.toString())
+          .put("expiresAt", Instants.iso(expiresAt))
+          .put("refreshedAt", Instants.iso(lastRefreshAt))
           .put("lastError", lastError));
     }
   }

@@ -123,7 +123,7 @@ class AdminApiTest {
     JsonObject worker = services.getJsonObject(1);
     assertThat(worker.getString("kind")).isEqualTo("background");
     assertThat(worker.getString("state")).isEqualTo("running");
-    assertThat(worker.getString("startedAt")).isNotNull();
+    assertThat(worker.getString("startedAt")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
     assertThat(worker.containsKey("error")).isTrue();
     assertThat(services.getJsonObject(2).getString("error")).contains("broken on purpose");
     JsonObject nightly = services.getJsonObject(3);
@@ -146,15 +146,17 @@ class AdminApiTest {
     assertThat(inRun.await(5, TimeUnit.SECONDS)).isTrue();
 
     JsonObject busy = api.post("/api/v1/services/nightly/trigger", null, "").assertError(409, "running");
-    assertThat(busy.getString("message")).contains("nightly");
+    assertThat(busy.getString("message")).contains("nightly").matches("[A-Z].*\\.");
     release.countDown();
   }
 
   @Test
   void triggerAnswers404ForUnknownAnd400ForNonTimedServices() {
-    api.post("/api/v1/services/nope/trigger", null, "").assertError(404, "unknown_service");
+    JsonObject unknown = api.post("/api/v1/services/nope/trigger", null, "").assertError(404, "unknown_service");
     JsonObject notTimed = api.post("/api/v1/services/worker/trigger", null, "").assertError(400, "not_timed");
     assertThat(notTimed.getString("message")).contains("worker").contains("background");
+    // Every message a sentence: a capital letter first, a full stop last.
+    assertThat(List.of(unknown.getString("message"), notTimed.getString("message"))).allMatch(m -> m.matches("[A-Z].*\\."));
   }
 
   @Test

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -86,5 +88,40 @@ class AdminAuthTest {
         .isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(HostStartException.class)
         .cause().isInstanceOf(ConfigException.class).hasMessageContaining("http.token");
+  }
+
+  @Test
+  void aHostOnATakenPortFailsNamingItAndLeavesTheRunningHostsTokenFileAlone(Vertx vertx, @TempDir Path dir)
+      throws Exception {
+    Path tokenFile = Files.writeString(dir.resolve("admin.token"), "the-running-hosts-token\n");
+    try (ServerSocket running = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      HttpOptions http = new HttpOptions().port(running.getLocalPort()).tokenFile(tokenFile);
+      assertThatThrownBy(http::preflight).isInstanceOf(ConfigException.class)
+          .hasMessage("port " + running.getLocalPort() + " is in use (http.port) on 127.0.0.1: is another host"
+              + " running? Stop it or choose another port");
+
+      // A host that skipped the check (or lost the port since) fails at its bind, before writing the token.
+      Host host = Host.builder().vertx(vertx).http(http).build();
+      assertThatThrownBy(() -> AdminApiTest.sync(host.start()))
+          .cause().isInstanceOf(HostStartException.class)
+          .cause().isInstanceOf(ConfigException.class).hasMessageContaining("is in use (http.port)");
+    }
+    assertThat(Files.readString(tokenFile)).isEqualTo("the-running-hosts-token\n");
+    assertThat(dir.resolve("admin.token.tmp")).doesNotExist();
+  }
+
+  @Test
+  void aTokenFileThatIsADirectoryFailsNamingTheKeyAndLeavesNothingBehind(Vertx vertx, @TempDir Path dir) {
+    Path tokenDir = dir.resolve("tokens");
+    HttpOptions http = new HttpOptions().port(0).tokenFile(tokenDir);
+    assertThat(tokenDir.toFile().mkdir()).isTrue();
+
+    Host host = Host.builder().vertx(vertx).http(http).build();
+    assertThatThrownBy(() -> AdminApiTest.sync(host.start()))
+        .cause().isInstanceOf(HostStartException.class)
+        .cause().isInstanceOf(ConfigException.class).hasMessageContaining("http.tokenFile")
+        .hasMessageContaining("is a directory");
+    assertThat(dir.resolve("tokens.tmp")).doesNotExist();
+    assertThat(tokenDir.toFile().list()).isEmpty();
   }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -146,6 +147,86 @@ class BerthJarIT {
     assertThat(version.output()).contains("Berth ");
   }
 
+  @Test
+  void aTokenFileThatIsADirectoryExitsWithCodeTwoInOneLineLeavingNothingBehind() throws Exception {
+    Path tokenDir = Files.createDirectories(dir.resolve("tokens"));
+    Path conf = write("dir.json", "{\"http\": {\"port\": 0, \"tokenFile\": \"" + tokenDir + "\"}}");
+    Running berth = Running.start(conf);
+
+    assertThat(berth.exitCode()).isEqualTo(2);
+    assertThat(berth.output()).contains("config key 'http.tokenFile'").contains("is a directory");
+    assertThat(berth.problemLines()).hasSize(1);
+    assertThat(dir.resolve("tokens.tmp")).doesNotExist();
+    try (var files = Files.list(tokenDir)) {
+      assertThat(files).isEmpty();
+    }
+  }
+
+  @Test
+  void aTokenFileThatCannotBeCreatedExitsWithCodeTwoInOneLine() throws Exception {
+    Path notADir = write("plain.txt", "a file, not a directory");
+    Path conf = write("unwritable.json", "{\"http\": {\"port\": 0, \"tokenFile\": \"" + notADir.resolve("admin.token")
+        + "\"}}");
+    Running berth = Running.start(conf);
+
+    assertThat(berth.exitCode()).isEqualTo(2);
+    assertThat(berth.output()).contains("config key 'http.tokenFile'").contains("is not a directory");
+    assertThat(berth.problemLines()).hasSize(1);
+  }
+
+  @Test
+  void aSecondHostOnATakenPortExitsWithCodeTwoBeforeTouchingTheTokenFileOrRunningAService() throws Exception {
+    Path tokenFile = write("admin.token", "the-running-hosts-token\n");
+    try (java.net.ServerSocket running = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      int port = running.getLocalPort();
+      Path conf = write("second.json", "{\"http\": {\"port\": " + port + ", \"tokenFile\": \"" + tokenFile + "\"}}");
+      Running berth = Running.start(conf);
+
+      assertThat(berth.exitCode()).isEqualTo(2);
+      assertThat(berth.output()).contains("port " + port + " is in use (http.port)");
+      assertThat(berth.problemLines()).hasSize(1);
+      assertThat(berth.output()).doesNotContain("Service '");   // none ran
+      assertThat(Files.readString(tokenFile)).isEqualTo("the-running-hosts-token\n");
+      assertThat(dir.resolve("admin.token.tmp")).doesNotExist();
+    }
+  }
+
+  @Test
+  void anUnknownBerthVariableExitsWithCodeTwoInOneLineNamingIt() throws Exception {
+    Path conf = write("ok.json", "{\"http\": {\"port\": 0}}");
+    Running berth = Running.start(List.of("--conf", conf.toString()), null, Map.of("BERTH_SHUTDOWN_TIMOUT", "5s"));
+
+    assertThat(berth.exitCode()).isEqualTo(2);
+    assertThat(berth.output()).contains("BERTH_SHUTDOWN_TIMOUT").contains("matches no config key");
+    assertThat(berth.problemLines()).hasSize(1);
+  }
+
+  @Test
+  void outsideTheRepositoryWithoutConfTheHostRunsOnTheBuiltInDefaults() throws Exception {
+    Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+    Running berth = Running.start(List.of(), elsewhere, Map.of("BERTH_HTTP_PORT", "0"));
+    try {
+      String ready = berth.awaitMatch(HEALTH);
+      assertThat(String.join("\n", berth.lines)).contains("config:   built-in defaults");
+      HttpResponse<String> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(ready)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(elsewhere.resolve("data/admin.token")).exists();
+      berth.process.toHandle().destroy();
+      assertThat(berth.exitCode()).isZero();
+    } finally {
+      berth.process.destroyForcibly();
+    }
+  }
+
+  @Test
+  void helpNamesASubcommandsOptionsAndExitsZero() throws Exception {
+    Running help = Running.start(List.of("help", "enqueue"));
+
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.output()).contains("--queue=NAME").contains("--type=TYPE");
+  }
+
   private Path write(String name, String json) throws IOException {
     return Files.writeString(dir.resolve(name), json);
   }
@@ -176,11 +257,36 @@ class BerthJarIT {
     }
 
     static Running start(List<String> args) throws IOException {
-      String jar = System.getProperty("berth.jar", "target/berth.jar");
+      return start(args, null, Map.of());
+    }
+
+    /** The jar run in {@code cwd} (null: this directory) with {@code env} added to this process's environment. */
+    static Running start(List<String> args, Path cwd, Map<String, String> env) throws IOException {
+      String jar = Path.of(System.getProperty("berth.jar", "target/berth.jar")).toAbsolutePath().toString();
       List<String> cmd = new java.util.ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar));
       cmd.addAll(args);
-      return new Running(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      if (cwd != null) {
+        pb.directory(cwd.toFile());
+      }
+      pb.environment().putAll(env);
+      return new Running(pb.start());
+    }
+
+    /**
+     * The lines that are not INFO log lines, once the process has ended: a configuration error is one of them
+     * (the WorkModule logs which store it uses as the host is built, before the config is fully checked).
+     */
+    List<String> problemLines() throws InterruptedException {
+      output();
+      return lines.stream().filter(l -> !l.matches("^\\d{4}-\\d\\d-\\d\\d .* INFO .*")).toList();
+    }
+
+    /** Waits for the exit and returns the code, failing when the process outlives 30 s. */
+    int exitCode() throws InterruptedException {
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      return process.exitValue();
     }
 
     String awaitMatch(Pattern pattern) {

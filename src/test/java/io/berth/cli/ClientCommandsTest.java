@@ -65,6 +65,32 @@ class ClientCommandsTest {
     Files.writeString(conf, "{\"http\":{\"port\":" + port + ",\"tokenFile\":\"" + tokenFile.toString().replace("\\", "\\\\") + "\"}}");
     assertThat(run("status", "--conf", conf.toString())).as(err.toString()).isZero();
     assertThat(out.toString()).contains("worker").contains("background").contains("running").contains("http");
+    // No "null" for a service without an error; start times in milliseconds, one width for every row.
+    assertThat(out.toString()).doesNotContain("null")
+        .containsPattern("worker +background +running +\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\s");
+  }
+
+  @Test
+  void aRefusedTokenGetsAHintToPassTheConfigOrTheToken(@TempDir Path elsewhere) {
+    String noToken = elsewhere.resolve("no.token").toString().replace("\\", "\\\\");
+    assertThat(run("status", "--url", url, "--conf", write(elsewhere, "{\"http\":{\"tokenFile\":\"" + noToken + "\"}}")))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("401").contains("the token came from nowhere").contains("--token TOKEN")
+        .contains("--conf FILE");
+  }
+
+  @Test
+  void helpForASubcommandPrintsItsUsageAndExitsZero() {
+    assertThat(run("help", "enqueue")).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("--type=TYPE").contains("--queue=NAME");
+  }
+
+  private static String write(Path dir, String json) {
+    try {
+      return Files.writeString(dir.resolve("config.json"), json).toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
