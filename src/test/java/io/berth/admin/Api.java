@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A blocking HTTP client for the tests (run on the test thread, never on an event loop). */
 final class Api {
 
-  static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   record Resp(int status, java.net.http.HttpHeaders headers, String body) {
     JsonObject json() {

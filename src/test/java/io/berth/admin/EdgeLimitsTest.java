@@ -128,7 +128,7 @@ class EdgeLimitsTest {
     Socket s = open(port);
     send(s, "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n");
     StringBuilder seen = new StringBuilder();
-    s.setSoTimeout(2000);
+    s.setSoTimeout(5000);   // keep-alives come every 150 ms; this only bounds a stall on a loaded machine
     InputStream in = s.getInputStream();
     byte[] buf = new byte[4096];
     long until = System.nanoTime() + Duration.ofMillis(1500).toNanos();

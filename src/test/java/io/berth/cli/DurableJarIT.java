@@ -33,7 +33,7 @@ class DurableJarIT {
   @TempDir
   Path dir;
 
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
   @Test
   void killNineUnderLoadLosesNoAcceptedItemAndItemsRunningAtTheKillRunAgain() throws Exception {

@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(VertxExtension.class)
 class HostSeamsTest {
 
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   @Test
   void theApplicationsRoutesShareBerthsServerWithoutShadowingIt(Vertx vertx) throws Exception {

@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
 /** {@code GET /metrics}: parsed strictly; JVM, Vert.x and Berth's series exist with their labels and move. */
 class MetricsTest {
 
-  static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   static final String TOKEN = "metrics-test-token";
 
   @TempDir
