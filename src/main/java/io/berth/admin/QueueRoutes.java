@@ -2,6 +2,7 @@ package io.berth.admin;
 
 import io.berth.core.HostView;
 import io.berth.service.HostState;
+import io.berth.work.ItemState;
 import io.berth.work.ItemStatus;
 import io.berth.work.WorkException;
 import io.berth.work.WorkItems;
@@ -15,7 +16,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The queue routes: {@code GET /api/v1/queues}, {@code POST /api/v1/queues/{queue}/items} (202 with the item id and
- * a {@code Location}), {@code GET /api/v1/queues/{queue}/items/{id}}. An enqueue goes through the queue's one
+ * a {@code Location}), {@code GET /api/v1/queues/{queue}/items/{id}}, and the dead letters: {@code GET …/dead},
+ * {@code POST …/items/{id}/retry}, {@code POST …/dead/retry} (all), {@code DELETE …/dead/{id}}. An enqueue goes through the queue's one
  * admission step, as every other enqueue does; {@link WorkException} codes map to statuses here.
  */
 final class QueueRoutes implements RouteGroup {
@@ -33,6 +35,79 @@ final class QueueRoutes implements RouteGroup {
     router.get(AdminServer.API + "/queues").handler(this::list);
     body.install(router.post(AdminServer.API + "/queues/:queue/items")).handler(this::enqueue);
     router.get(AdminServer.API + "/queues/:queue/items/:id").handler(this::status);
+    router.post(AdminServer.API + "/queues/:queue/items/:id/retry").handler(this::retry);
+    router.get(AdminServer.API + "/queues/:queue/dead").handler(this::dead);
+    router.post(AdminServer.API + "/queues/:queue/dead/retry").handler(this::retryAll);
+    router.delete(AdminServer.API + "/queues/:queue/dead/:id").handler(this::deleteDead);
+  }
+
+  private void dead(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String raw = rc.request().getParam("limit");
+    int limit = 100;
+    if (raw != null) {
+      try {
+        limit = Integer.parseInt(raw);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 1000) {
+        throw new ApiException(400, "invalid_limit", "The parameter 'limit' must be a whole number from 1 to 1000, not '"
+            + AdminServer.abbreviate(raw) + "'.");
+      }
+    }
+    queue.dead(limit).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+        return;
+      }
+      JsonArray items = new JsonArray();
+      ar.result().forEach(s -> items.add(s.toJson()));
+      AdminServer.json(rc, 200, new JsonObject().put("queue", queue.name()).put("items", items));
+    });
+  }
+
+  private void retry(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String id = rc.pathParam("id");
+    queue.retry(id).onComplete(ar -> deadAnswer(rc, queue, id, ar, 202, "queued"));
+  }
+
+  private void deleteDead(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String id = rc.pathParam("id");
+    queue.deleteDead(id).onComplete(ar -> deadAnswer(rc, queue, id, ar, 200, "deleted"));
+  }
+
+  /** The answer of an operation on one dead item: 404 when unknown, 409 when it is not dead. */
+  private static void deadAnswer(RoutingContext rc, WorkQueue queue, String id,
+                                 io.vertx.core.AsyncResult<java.util.Optional<ItemState>> ar, int status, String now) {
+    if (ar.failed()) {
+      rc.fail(toApi(ar.cause(), queue));
+    } else if (ar.result().isEmpty()) {
+      rc.fail(unknownItem(queue, id));
+    } else if (ar.result().get() != ItemState.DEAD) {
+      rc.fail(new ApiException(409, "not_dead", "Item '" + AdminServer.abbreviate(id) + "' of queue '" + queue.name()
+          + "' is " + ar.result().get().label() + ", not dead."));
+    } else {
+      AdminServer.json(rc, status, new JsonObject().put("id", id).put("queue", queue.name()).put("status", now));
+    }
+  }
+
+  private void retryAll(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    queue.retryDead().onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+      } else {
+        AdminServer.json(rc, 202, new JsonObject().put("queue", queue.name()).put("queued", ar.result()));
+      }
+    });
+  }
+
+  private static ApiException unknownItem(WorkQueue queue, String id) {
+    return new ApiException(404, "unknown_item", "No item '" + AdminServer.abbreviate(id) + "' in queue '"
+        + queue.name() + "': it never existed or its status has expired.");
   }
 
   private void list(RoutingContext rc) {
@@ -61,7 +136,7 @@ final class QueueRoutes implements RouteGroup {
       throw invalid(e, json);
     }
     String name = queue.name();
-    queue.enqueue(item.type(), item.payload()).onComplete(ar -> {
+    queue.enqueue(item).onComplete(ar -> {
       if (ar.succeeded()) {
         String id = ar.result();
         rc.response().putHeader("Location", AdminServer.API + "/queues/" + name + "/items/" + id);
@@ -82,8 +157,7 @@ final class QueueRoutes implements RouteGroup {
       }
       ItemStatus status = ar.result().orElse(null);
       if (status == null) {
-        rc.fail(new ApiException(404, "unknown_item", "No item '" + AdminServer.abbreviate(id) + "' in queue '"
-            + queue.name() + "': it never existed or its status has expired."));
+        rc.fail(unknownItem(queue, id));
       } else {
         AdminServer.json(rc, 200, status.toJson());
       }
@@ -113,9 +187,13 @@ final class QueueRoutes implements RouteGroup {
       return new ApiException(400, "invalid_payload", "The field 'payload' must be a JSON object, not "
           + JsonBody.describe(json.getValue(WorkItems.PAYLOAD)) + ".");
     }
+    if (WorkItems.DELAY.equals(field) || WorkItems.RUN_AT.equals(field)) {
+      return new ApiException(400, WorkItems.DELAY.equals(field) ? "invalid_delay" : "invalid_run_at",
+          capitalised(e.getMessage()) + ".");
+    }
     if (field != null) {
       return new ApiException(400, "unknown_field", "The field '" + AdminServer.abbreviate(field)
-          + "' is not allowed; an item has only 'type' and 'payload'.");
+          + "' is not allowed; an item has only 'type', 'payload', 'runAt' and 'delay'.");
     }
     return new ApiException(400, e.code(), capitalised(e.getMessage()) + ".");
   }

@@ -135,7 +135,7 @@ final class Dispatcher implements HostedService {
     long[] kept = new long[1];
     // The workers first: a durable store hands its first claimed batch to them as soon as it opens.
     return deployWorkers(deployment)
-        .compose(v -> Futures.backOn(context, store.open(this::wakeOne)))
+        .compose(v -> Futures.backOn(context, store.open(context, this::wakeOne)))
         .map(count -> {
           kept[0] = count;
           return null;
@@ -258,9 +258,46 @@ final class Dispatcher implements HostedService {
     return h;
   }
 
-  /** Enqueues an item whose handler is known; see {@link Admission#submit}. */
-  Future<String> submit(String type, JsonObject payload, Handlers.Entry handler) {
-    return admission.submit(type, payload, handler);
+  /** Enqueues an item whose handler is known, not run before {@code runAt} (epoch ms; 0: at once). */
+  Future<String> submit(String type, JsonObject payload, Handlers.Entry handler, long runAt) {
+    return admission.submit(type, payload, handler, runAt);
+  }
+
+  /** Enqueues a validated request (its type not checked yet). */
+  Future<String> submit(WorkItems.Request r) {
+    Handlers.Entry handler;
+    try {
+      handler = handler(r.type());
+    } catch (WorkException e) {
+      return Future.failedFuture(e);
+    }
+    return submit(r.type(), r.payload(), handler, r.runAtMillis(System.currentTimeMillis()));
+  }
+
+  // ---------------------------------------------------------------- dead letters
+
+  Future<List<ItemStatus>> dead(int limit) {
+    return store.dead(limit);
+  }
+
+  Future<Optional<ItemState>> retryDead(String id) {
+    return store.revive(id).onSuccess(found -> {
+      if (found.orElse(null) == ItemState.DEAD) {
+        admission.adopt(1);
+        wakeOne();
+      }
+    });
+  }
+
+  Future<Long> retryAllDead() {
+    return store.reviveAll().onSuccess(n -> {
+      admission.adopt(n);
+      wakeAll();
+    });
+  }
+
+  Future<Optional<ItemState>> deleteDead(String id) {
+    return store.delete(id);
   }
 
   /** Admission accepted {@code item} (on the thread that admitted it). */
@@ -295,10 +332,9 @@ final class Dispatcher implements HostedService {
     Future<String> f;
     try {
       if (message.body() instanceof LocalWork local) {
-        f = submit(local.type, null, local.handler);
+        f = submit(local.type, null, local.handler, 0);
       } else {
-        WorkItems.Request r = WorkItems.parse(message.body());
-        f = submit(r.type(), r.payload(), handler(r.type()));
+        f = submit(WorkItems.parse(message.body()));
       }
     } catch (WorkException e) {
       f = Future.failedFuture(e);
@@ -370,12 +406,17 @@ final class Dispatcher implements HostedService {
     published(item);
   }
 
-  /** A worker ended {@code item} (its state is final): record it and free its slot. */
+  /** A worker ended a run of {@code item}: record it, and free its slot unless it waits for a retry. */
   void finished(Item item) {
+    boolean again = item.state() == ItemState.RETRYING;
+    if (!again && item.attempts() == 1) {
+      latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, item.waitedNanos() / 1000)));
+    }
     store.finished(item);
-    latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, item.waitedNanos() / 1000)));
     published(item);
-    admission.release();
+    if (!again) {
+      admission.release();
+    }
     notRunning();
   }
 
@@ -408,10 +449,10 @@ final class Dispatcher implements HostedService {
 
   QueueStats stats() {
     return new QueueStats(name(), options.capacity(), (int) store.count(ItemState.QUEUED),
-        (int) store.count(ItemState.RUNNING), admission.enqueued(), admission.rejected(),
-        store.count(ItemState.SUCCEEDED), store.count(ItemState.FAILED), store.count(ItemState.CANCELLED),
-        store.count(ItemState.TIMED_OUT), latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
-        latency.getMaxValue());
+        (int) store.count(ItemState.RUNNING), (int) store.count(ItemState.RETRYING), admission.enqueued(),
+        admission.rejected(), store.count(ItemState.SUCCEEDED), store.count(ItemState.FAILED),
+        store.count(ItemState.DEAD), store.count(ItemState.CANCELLED), store.count(ItemState.TIMED_OUT),
+        latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue());
   }
 
   private static String newIdPrefix() {

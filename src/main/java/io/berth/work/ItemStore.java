@@ -1,5 +1,6 @@
 package io.berth.work;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 
 import java.util.List;
@@ -23,12 +24,10 @@ interface ItemStore {
   /**
    * Starts the store and completes with how many items it kept from the last run (they count against the queue's
    * capacity). {@code due} is to be called once per item that becomes claimable other than by an {@link #append}
-   * (a durable store's claimed batch, an item whose run time came): it wakes an idle worker. The memory store never
-   * calls it.
+   * (a durable store's claimed batch, an item whose run time came): it wakes an idle worker. Timers of the store
+   * (delayed items held in memory) run on {@code context}, the queue's.
    */
-  default Future<Long> open(Runnable due) {
-    return Future.succeededFuture(0L);
-  }
+  Future<Long> open(Context context, Runnable due);
 
   /** True when items survive a restart: a running item cut short by a shutdown then goes back to {@code queued}. */
   default boolean durable() {
@@ -55,8 +54,9 @@ interface ItemStore {
   void started(Item item);
 
   /**
-   * The claiming worker ended {@code item}: its state is final ({@code succeeded}, {@code failed},
-   * {@code cancelled}, {@code timed-out}) and its error is set. A durable store may write this behind; an item whose
+   * The claiming worker ended a run of {@code item}: its state is final ({@code succeeded}, {@code dead},
+   * {@code cancelled}, {@code timed-out}) and its error is set, or {@code retrying} with its next run time (the store
+   * holds it until then), or {@code queued} (a durable store's shutdown hand-back). A durable store may write this behind; an item whose
    * end was not written runs again after a restart (at least once).
    */
   void finished(Item item);
@@ -69,9 +69,24 @@ interface ItemStore {
     return Future.succeededFuture(status(id));
   }
 
+  /** The dead items of the queue, newest first, at most {@code limit}. */
+  Future<List<ItemStatus>> dead(int limit);
+
   /**
-   * How many items are in {@code state}: queued and running now; for the final states, how many reached them (the
-   * memory store: since the queue started).
+   * Re-enqueues the dead item {@code id} with all its attempts again; completes with the state the item was in
+   * ({@code dead}: done; any other: nothing changed), or empty when the store has no such item.
+   */
+  Future<Optional<ItemState>> revive(String id);
+
+  /** Re-enqueues every dead item; completes with how many. */
+  Future<Long> reviveAll();
+
+  /** Deletes the dead item {@code id}; completes as {@link #revive(String)} does. */
+  Future<Optional<ItemState>> delete(String id);
+
+  /**
+   * How many items are in {@code state}: queued, running, retrying and dead (the dead letters) now; for the other
+   * final states, how many reached them since the queue started ({@code failed}: dead ones included).
    */
   long count(ItemState state);
 

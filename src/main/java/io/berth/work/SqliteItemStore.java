@@ -5,6 +5,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,12 @@ final class SqliteItemStore implements ItemStore {
   private final int ahead;
   private final ConcurrentLinkedQueue<Item> buffer = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Item> local = new ConcurrentLinkedQueue<>();
+  /** In-process work not due yet (delayed, or retrying): it cannot be stored either. */
+  private final DelayedItems localDelayed = new DelayedItems();
+  /** Stored items waiting for a retry (approximate: counted as they fail, and as they are claimed again). */
+  private final AtomicLong retrying = new AtomicLong();
+  /** Dead rows of the queue (the dead letters), counted at open and kept up to date. */
+  private final AtomicLong deadNow = new AtomicLong();
   private final AtomicInteger buffered = new AtomicInteger();
   private final StatusStore recent;
   /** Whether the writer was asked for a batch and has not run since. */
@@ -84,8 +91,9 @@ final class SqliteItemStore implements ItemStore {
   }
 
   @Override
-  public Future<Long> open(Runnable due) {
+  public Future<Long> open(Context context, Runnable due) {
     this.due = due;
+    localDelayed.open(context, due);
     Promise<Long> kept = Promise.promise();
     db.register(this);
     db.submit(new SqliteDatabase.Op() {
@@ -98,6 +106,10 @@ final class SqliteItemStore implements ItemStore {
           s.setString(2, ItemState.QUEUED.label());
           try (ResultSet r = s.executeQuery()) {
             n = r.next() ? r.getLong(1) : 0;
+          }
+          s.setString(2, ItemState.DEAD.label());
+          try (ResultSet r = s.executeQuery()) {
+            deadNow.set(r.next() ? r.getLong(1) : 0);
           }
         }
       }
@@ -126,7 +138,11 @@ final class SqliteItemStore implements ItemStore {
     }
     if (item.payload == null) {   // in-process work: a lambda cannot be stored
       recent.add(item);
-      local.offer(item);
+      if (item.runAtMillis > item.enqueuedMillis) {
+        localDelayed.add(item);
+      } else {
+        local.offer(item);
+      }
       return Future.succeededFuture();
     }
     Promise<Void> stored = Promise.promise();
@@ -163,7 +179,7 @@ final class SqliteItemStore implements ItemStore {
     insert.setString(2, queue);
     insert.setString(3, item.type);
     insert.setString(4, item.payload.encode());
-    insert.setLong(5, item.enqueuedMillis);
+    insert.setLong(5, item.runAtMillis);
     insert.setLong(6, item.enqueuedMillis);
     insert.executeUpdate();
   }
@@ -173,7 +189,10 @@ final class SqliteItemStore implements ItemStore {
     if (stopped) {
       return null;
     }
-    Item item = local.poll();
+    Item item = localDelayed.pollDue();
+    if (item == null) {
+      item = local.poll();
+    }
     if (item == null) {
       item = buffer.poll();
       if (item == null) {
@@ -195,7 +214,7 @@ final class SqliteItemStore implements ItemStore {
 
   @Override
   public boolean hasDue() {
-    return !stopped && (!buffer.isEmpty() || !local.isEmpty());
+    return !stopped && (!buffer.isEmpty() || !local.isEmpty() || localDelayed.hasDue());
   }
 
   /** The writer's wait bound for this queue: 0 when it wants a batch now, else until its next due row. */
@@ -220,7 +239,7 @@ final class SqliteItemStore implements ItemStore {
       claim = c.prepareStatement("UPDATE items SET state = 'running', attempts = attempts + 1, lease_owner = ?"
           + " WHERE seq IN (SELECT seq FROM items WHERE queue = ? AND state = 'queued' AND run_at <= ?"
           + " ORDER BY run_at, seq LIMIT ?)"
-          + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at");
+          + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at, errors");
       nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND state = 'queued'");
     }
     claim.setString(1, "local");
@@ -231,7 +250,7 @@ final class SqliteItemStore implements ItemStore {
       while (r.next()) {
         String type = r.getString(3);
         claimedNow.add(Item.stored(r.getLong(1), r.getString(2), type, new JsonObject(r.getString(4)),
-            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6)));
+            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6), errors(r.getString(8))));
       }
     }
     // RETURNING gives no order: due time, then admission order.
@@ -253,6 +272,9 @@ final class SqliteItemStore implements ItemStore {
     }
     onDisk.addAndGet(-claimedNow.size());
     for (Item item : claimedNow) {
+      if (item.attempts() > 0) {
+        retrying.updateAndGet(n -> Math.max(0, n - 1));
+      }
       if (item.handler == null) {
         // Its type lost its handler since it was stored: it cannot run here.
         item.start();
@@ -283,13 +305,25 @@ final class SqliteItemStore implements ItemStore {
   @Override
   public void finished(Item item) {
     ItemState state = item.state();
-    if (state == ItemState.QUEUED) {
-      onDisk.incrementAndGet();   // handed back at a stop
-    } else {
-      reached[state.ordinal()].increment();
-    }
     ended.increment();
-    recent.finished(item);
+    if (state == ItemState.RETRYING) {
+      if (item.payload == null) {
+        localDelayed.add(item);
+        return;
+      }
+      retrying.incrementAndGet();
+      onDisk.incrementAndGet();
+    } else {
+      if (state == ItemState.QUEUED) {
+        onDisk.incrementAndGet();   // handed back at a stop
+      } else {
+        reached[state.ordinal()].increment();
+        if (state == ItemState.DEAD) {
+          deadNow.incrementAndGet();
+        }
+      }
+      recent.finished(item);
+    }
     if (item.payload == null) {
       return;
     }
@@ -297,6 +331,13 @@ final class SqliteItemStore implements ItemStore {
       @Override
       public void run(Connection c) throws SQLException {
         writeEnd(c, item);
+      }
+
+      @Override
+      public void committed() {
+        if (state == ItemState.RETRYING) {
+          maybeDue = true;   // the writer looks for its next due time again
+        }
       }
 
       @Override
@@ -310,16 +351,40 @@ final class SqliteItemStore implements ItemStore {
   private void writeEnd(Connection c, Item item) throws SQLException {
     if (end == null) {
       end = c.prepareStatement("UPDATE items SET state = ?, attempts = ?, started_at = ?, finished_at = ?,"
-          + " error = ?, lease_owner = NULL WHERE seq = ?");
+          + " error = ?, run_at = ?, errors = ?, lease_owner = NULL WHERE seq = ?");
     }
     ItemStatus s = item.snapshot(queue);
-    end.setString(1, s.state().label());
+    end.setString(1, stored(s.state()));
     end.setInt(2, s.attempts());
     setInstant(end, 3, s.startedAt());
     setInstant(end, 4, s.finishedAt());
     end.setString(5, s.error());
-    end.setLong(6, item.seq);
+    end.setLong(6, item.runAtMillis);
+    end.setString(7, s.errors().isEmpty() ? null : new JsonArray(s.errors()).encode());
+    end.setLong(8, item.seq);
     end.executeUpdate();
+  }
+
+  /** A retrying item is stored {@code queued} (claimable at its run time) with attempts behind it. */
+  private static String stored(ItemState state) {
+    return (state == ItemState.RETRYING ? ItemState.QUEUED : state).label();
+  }
+
+  /** The state shown for a row: a queued row with attempts behind it is {@code retrying}. */
+  private static ItemState shown(String state, int attempts) {
+    ItemState s = ItemState.fromLabel(state);
+    return s == ItemState.QUEUED && attempts > 0 ? ItemState.RETRYING : s;
+  }
+
+  private static List<String> errors(String json) {
+    if (json == null) {
+      return List.of();
+    }
+    List<String> list = new ArrayList<>();
+    for (Object o : new JsonArray(json)) {
+      list.add(String.valueOf(o));
+    }
+    return list;
   }
 
   private static void setInstant(PreparedStatement s, int i, Instant at) throws SQLException {
@@ -349,14 +414,12 @@ final class SqliteItemStore implements ItemStore {
 
       @Override
       public void run(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT type, state, attempts, enqueued_at, started_at,"
-            + " finished_at, error FROM items WHERE id = ? AND queue = ?")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE id = ? AND queue = ?")) {
           s.setString(1, id);
           s.setString(2, queue);
           try (ResultSet r = s.executeQuery()) {
             if (r.next()) {
-              status = new ItemStatus(id, queue, r.getString(1), ItemState.fromLabel(r.getString(2)), r.getInt(3),
-                  instant(r, 4), instant(r, 5), instant(r, 6), r.getString(7));
+              status = row(r);
             }
           }
         }
@@ -375,6 +438,142 @@ final class SqliteItemStore implements ItemStore {
     return Futures.backOn(caller, found.future());
   }
 
+  private static final String COLUMNS = "id, type, state, attempts, enqueued_at, started_at, finished_at, error,"
+      + " run_at, errors";
+
+  private ItemStatus row(ResultSet r) throws SQLException {
+    int attempts = r.getInt(4);
+    return new ItemStatus(r.getString(1), queue, r.getString(2), shown(r.getString(3), attempts), attempts,
+        instant(r, 5), instant(r, 6), instant(r, 7), r.getString(8), instant(r, 9), errors(r.getString(10)));
+  }
+
+  @Override
+  public Future<List<ItemStatus>> dead(int limit) {
+    return read(c -> {
+      List<ItemStatus> list = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE queue = ?"
+          + " AND state = 'dead' ORDER BY seq DESC LIMIT ?")) {
+        s.setString(1, queue);
+        s.setInt(2, limit);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            list.add(row(r));
+          }
+        }
+      }
+      return list;
+    }, v -> { });
+  }
+
+  @Override
+  public Future<Optional<ItemState>> revive(String id) {
+    return deadRow(id, "UPDATE items SET state = 'queued', attempts = 0, run_at = ?, started_at = NULL,"
+        + " finished_at = NULL WHERE seq = ?", true);
+  }
+
+  @Override
+  public Future<Optional<ItemState>> delete(String id) {
+    return deadRow(id, "DELETE FROM items WHERE seq = ?", false);
+  }
+
+  /** Runs {@code sql} on the row {@code id} if it is dead; completes with the state it found (empty: no row). */
+  private Future<Optional<ItemState>> deadRow(String id, String sql, boolean revive) {
+    return read(c -> {
+      long seq;
+      ItemState state;
+      try (PreparedStatement s = c.prepareStatement("SELECT seq, state, attempts FROM items WHERE id = ? AND queue = ?")) {
+        s.setString(1, id);
+        s.setString(2, queue);
+        try (ResultSet r = s.executeQuery()) {
+          if (!r.next()) {
+            return Optional.<ItemState>empty();
+          }
+          seq = r.getLong(1);
+          state = shown(r.getString(2), r.getInt(3));
+        }
+      }
+      if (state == ItemState.DEAD) {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+          if (revive) {
+            s.setLong(1, System.currentTimeMillis());
+            s.setLong(2, seq);
+          } else {
+            s.setLong(1, seq);
+          }
+          s.executeUpdate();
+        }
+      }
+      return Optional.of(state);
+    }, found -> {
+      if (found.orElse(null) == ItemState.DEAD) {
+        recent.remove(id);
+        deadNow.decrementAndGet();
+        if (revive) {
+          onDisk.incrementAndGet();
+          maybeDue = true;
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Long> reviveAll() {
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE items SET state = 'queued', attempts = 0, run_at = ?,"
+          + " started_at = NULL, finished_at = NULL WHERE queue = ? AND state = 'dead' RETURNING id")) {
+        s.setLong(1, System.currentTimeMillis());
+        s.setString(2, queue);
+        List<String> ids = new ArrayList<>();
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            ids.add(r.getString(1));
+          }
+        }
+        return ids;
+      }
+    }, ids -> {
+      ids.forEach(recent::remove);
+      deadNow.addAndGet(-ids.size());
+      onDisk.addAndGet(ids.size());
+      maybeDue = true;
+    }).map(ids -> (long) ids.size());
+  }
+
+  /** A statement run by the writer. */
+  private interface Sql<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code sql} on the writer (in its transaction); {@code then} runs on the writer after the commit, and the
+   * future completes on the caller's context.
+   */
+  private <T> Future<T> read(Sql<T> sql, java.util.function.Consumer<T> then) {
+    Promise<T> done = Promise.promise();
+    Context caller = Vertx.currentContext();
+    db.submit(new SqliteDatabase.Op() {
+      T result;
+
+      @Override
+      public void run(Connection c) throws SQLException {
+        result = sql.run(c);
+      }
+
+      @Override
+      public void committed() {
+        then.accept(result);
+        done.complete(result);
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        done.fail(e instanceof WorkException ? e : new WorkException(WorkException.STORE_UNAVAILABLE,
+            "queue '" + queue + "' could not read or write its store: " + e.getMessage()));
+      }
+    });
+    return Futures.backOn(caller, done.future());
+  }
+
   private static Instant instant(ResultSet r, int column) throws SQLException {
     long v = r.getLong(column);
     return r.wasNull() ? null : Instant.ofEpochMilli(v);
@@ -383,7 +582,10 @@ final class SqliteItemStore implements ItemStore {
   @Override
   public long count(ItemState state) {
     return switch (state) {
-      case QUEUED -> Math.max(0, onDisk.get()) + buffered.get() + local.size();
+      case QUEUED -> Math.max(0, onDisk.get() - retrying.get()) + buffered.get() + local.size();
+      case RETRYING -> Math.max(0, retrying.get()) + localDelayed.size();
+      case FAILED -> reached[ItemState.FAILED.ordinal()].sum() + reached[ItemState.DEAD.ordinal()].sum();
+      case DEAD -> Math.max(0, deadNow.get());
       case RUNNING -> Math.max(0, started.sum() - ended.sum());
       default -> reached[state.ordinal()].sum();
     };
@@ -399,6 +601,9 @@ final class SqliteItemStore implements ItemStore {
     }
     List<String> lost = new ArrayList<>();
     for (Item item; (item = local.poll()) != null; ) {
+      lost.add(item.id);
+    }
+    for (Item item : localDelayed.drain()) {
       lost.add(item.id);
     }
     if (!back.isEmpty()) {

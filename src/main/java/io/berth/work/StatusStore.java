@@ -30,6 +30,10 @@ final class StatusStore {
     items.remove(item.id);
   }
 
+  void remove(String id) {
+    items.remove(id);
+  }
+
   void finished(Item item) {
     int n = finished.length();
     if (n == 0) {

@@ -3,6 +3,7 @@ package io.berth.work;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -47,12 +48,44 @@ public final class WorkQueue {
     } catch (WorkException e) {
       return Future.failedFuture(e);
     }
-    return dispatcher.submit(type, payload == null ? new JsonObject() : payload, handler);
+    return dispatcher.submit(type, payload == null ? new JsonObject() : payload, handler, 0);
+  }
+
+  /**
+   * Enqueues an item with its options ({@link WorkItems.Request#delay}, {@link WorkItems.Request#runAt}): it does
+   * not start before its run time.
+   */
+  public Future<String> enqueue(WorkItems.Request item) {
+    return dispatcher.submit(item);
   }
 
   /** Enqueues in-process work (a lambda), under the same capacity and admission as typed items. */
   public Future<String> enqueue(LocalWork work) {
-    return dispatcher.submit(work.type, null, work.handler);
+    return dispatcher.submit(work.type, null, work.handler, 0);
+  }
+
+  /** The dead items of this queue (out of attempts, or refused retries), newest first, at most {@code limit}. */
+  public Future<List<ItemStatus>> dead(int limit) {
+    return dispatcher.dead(limit);
+  }
+
+  /**
+   * Re-enqueues the dead item {@code id} with all its attempts again (its errors kept); it takes a slot even past
+   * the capacity. Completes with the state the item was in ({@code dead}: re-enqueued; any other: nothing done), or
+   * empty when the queue has no such item.
+   */
+  public Future<Optional<ItemState>> retry(String id) {
+    return dispatcher.retryDead(id);
+  }
+
+  /** Re-enqueues every dead item of this queue; completes with how many. */
+  public Future<Long> retryDead() {
+    return dispatcher.retryAllDead();
+  }
+
+  /** Deletes the dead item {@code id}; completes as {@link #retry(String)} does. */
+  public Future<Optional<ItemState>> deleteDead(String id) {
+    return dispatcher.deleteDead(id);
   }
 
   /**
