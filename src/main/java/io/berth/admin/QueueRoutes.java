@@ -35,10 +35,34 @@ final class QueueRoutes implements RouteGroup {
     router.get(AdminServer.API + "/queues").handler(this::list);
     body.install(router.post(AdminServer.API + "/queues/:queue/items")).handler(this::enqueue);
     router.get(AdminServer.API + "/queues/:queue/items/:id").handler(this::status);
+    router.delete(AdminServer.API + "/queues/:queue/items/:id").handler(this::cancel);
     router.post(AdminServer.API + "/queues/:queue/items/:id/retry").handler(this::retry);
     router.get(AdminServer.API + "/queues/:queue/dead").handler(this::dead);
     router.post(AdminServer.API + "/queues/:queue/dead/retry").handler(this::retryAll);
     router.delete(AdminServer.API + "/queues/:queue/dead/:id").handler(this::deleteDead);
+  }
+
+  /** 200 cancelled (it had not started), 202 cancelling (its token is cancelled), 409 when it already ended. */
+  private void cancel(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String id = rc.pathParam("id");
+    queue.cancel(id).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+        return;
+      }
+      ItemState was = ar.result().orElse(null);
+      if (was == null) {
+        rc.fail(unknownItem(queue, id));
+      } else if (was.isFinal()) {
+        rc.fail(new ApiException(409, "already_finished", "Item '" + AdminServer.abbreviate(id) + "' of queue '"
+            + queue.name() + "' has already ended: " + was.label() + "."));
+      } else {
+        boolean running = was == ItemState.RUNNING;
+        AdminServer.json(rc, running ? 202 : 200, new JsonObject().put("id", id).put("queue", queue.name())
+            .put("status", running ? "cancelling" : "cancelled"));
+      }
+    });
   }
 
   private void dead(RoutingContext rc) {

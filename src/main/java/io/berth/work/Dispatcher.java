@@ -274,6 +274,34 @@ final class Dispatcher implements HostedService {
     return submit(r.type(), r.payload(), handler, r.runAtMillis(System.currentTimeMillis()));
   }
 
+  // ---------------------------------------------------------------- cancel
+
+  /** The reason on the token of an item cancelled by request. */
+  static final String CANCELLED = "cancelled";
+
+  /**
+   * Cancels item {@code id}: at once when it has not started (its slot freed), else by its token (it ends
+   * {@code cancelled} when its handler gives up). Completes with the store's finding, empty for an unknown item.
+   */
+  Future<Optional<ItemStore.Cancel>> cancel(String id) {
+    return store.cancel(id).onSuccess(found -> found.ifPresent(c -> {
+      if (c.was() == ItemState.QUEUED || c.was() == ItemState.RETRYING) {
+        admission.release();
+        HostEvents events = host.events();
+        if (events.wanted(ItemEvent.TOPIC)) {
+          ItemStatus s = c.now();
+          events.publish(new ItemEvent(name(), s.id(), s.type(), ItemState.CANCELLED, s.attempts(), s.error()));
+        }
+      } else if (c.was() == ItemState.RUNNING) {
+        for (Worker w : workers) {
+          if (w.cancel(id, CANCELLED)) {
+            break;
+          }
+        }
+      }
+    }));
+  }
+
   // ---------------------------------------------------------------- dead letters
 
   Future<List<ItemStatus>> dead(int limit) {

@@ -17,6 +17,9 @@ import java.util.Optional;
  */
 interface ItemStore {
 
+  /** The error of an item cancelled before it started. */
+  String CANCELLED_BY_REQUEST = "cancelled by request";
+
   /** What {@link #stop()} leaves: how many items stay in the store for the next start, and the ids it loses. */
   record StopReport(long kept, List<String> lost) {
   }
@@ -68,6 +71,17 @@ interface ItemStore {
   default Future<Optional<ItemStatus>> find(String id) {
     return Future.succeededFuture(status(id));
   }
+
+  /**
+   * What a cancel found: {@code was} {@code queued} or {@code retrying}: the store cancelled it ({@code now} is its
+   * {@code cancelled} status, its slot is to be freed); {@code running}: its worker is to cancel its token; a final
+   * state: nothing was done.
+   */
+  record Cancel(ItemState was, ItemStatus now) {
+  }
+
+  /** Cancels item {@code id} if it has not started; empty when the store has no such item. */
+  Future<Optional<Cancel>> cancel(String id);
 
   /** The dead items of the queue, newest first, at most {@code limit}. */
   Future<List<ItemStatus>> dead(int limit);

@@ -35,6 +35,8 @@ final class MemoryItemStore implements ItemStore {
   private final LongAdder retried = new LongAdder();
   private final LongAdder runEnds = new LongAdder();
   private final LongAdder dropped = new LongAdder();
+  private final LongAdder cancelledQueued = new LongAdder();
+  private final LongAdder cancelledRetrying = new LongAdder();
   private final LongAdder[] ended = new LongAdder[ItemState.values().length];
   private volatile boolean stopped;
 
@@ -131,6 +133,28 @@ final class MemoryItemStore implements ItemStore {
   }
 
   @Override
+  public Future<Optional<Cancel>> cancel(String id) {
+    Item item = statuses.get(id);
+    if (item == null) {
+      return Future.succeededFuture(status(id).map(s -> new Cancel(s.state(), s)));
+    }
+    ItemState was = item.state();
+    // Whoever takes the item out of the channel or the delayed set owns it: a worker's claim, or this cancel.
+    boolean taken = was == ItemState.QUEUED && (channel.remove(item) || delayed.remove(item))
+        || was == ItemState.RETRYING && delayed.remove(item);
+    if (!taken) {
+      ItemState now = item.state();
+      return Future.succeededFuture(Optional.of(new Cancel(now.isFinal() ? now : ItemState.RUNNING,
+          item.snapshot(queue))));
+    }
+    (was == ItemState.RETRYING ? cancelledRetrying : cancelledQueued).increment();
+    item.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+    ended[ItemState.CANCELLED.ordinal()].increment();
+    statuses.finished(item);
+    return Future.succeededFuture(Optional.of(new Cancel(was, item.snapshot(queue))));
+  }
+
+  @Override
   public Future<List<ItemStatus>> dead(int limit) {
     List<ItemStatus> newestFirst = new ArrayList<>();
     synchronized (dead) {
@@ -189,9 +213,9 @@ final class MemoryItemStore implements ItemStore {
   public long count(ItemState state) {
     return switch (state) {
       case QUEUED -> Math.max(0, appended.sum() + revived.sum() - (claimed.sum() - claimedRetrying.sum())
-          - dropped.sum());
+          - dropped.sum() - cancelledQueued.sum());
       case RUNNING -> Math.max(0, claimed.sum() - runEnds.sum());
-      case RETRYING -> Math.max(0, retried.sum() - claimedRetrying.sum());
+      case RETRYING -> Math.max(0, retried.sum() - claimedRetrying.sum() - cancelledRetrying.sum());
       case FAILED -> ended[ItemState.FAILED.ordinal()].sum() + ended[ItemState.DEAD.ordinal()].sum();
       case DEAD -> {
         synchronized (dead) {

@@ -448,6 +448,69 @@ final class SqliteItemStore implements ItemStore {
   }
 
   @Override
+  public Future<Optional<Cancel>> cancel(String id) {
+    Item item = recent.get(id);
+    if (item != null && item.payload == null) {   // in-process work: only in memory
+      ItemState was = item.state();
+      if (was == ItemState.QUEUED && (local.remove(item) || localDelayed.remove(item))
+          || was == ItemState.RETRYING && localDelayed.remove(item)) {
+        item.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+        reached[ItemState.CANCELLED.ordinal()].increment();
+        recent.finished(item);
+        return Future.succeededFuture(Optional.of(new Cancel(was, item.snapshot(queue))));
+      }
+      return Future.succeededFuture(Optional.of(running(item)));
+    }
+    long now = System.currentTimeMillis();
+    // On disk first (queued or retrying rows); else the writer's callback looks at what was claimed ahead.
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE items SET state = 'cancelled', finished_at = ?,"
+          + " error = ? WHERE id = ? AND queue = ? AND state = 'queued' RETURNING attempts")) {
+        s.setLong(1, now);
+        s.setString(2, CANCELLED_BY_REQUEST);
+        s.setString(3, id);
+        s.setString(4, queue);
+        try (ResultSet r = s.executeQuery()) {
+          return r.next() ? Integer.valueOf(r.getInt(1)) : null;
+        }
+      }
+    }, attempts -> {
+      if (attempts != null) {
+        onDisk.decrementAndGet();
+        if (attempts > 0) {
+          retrying.updateAndGet(n -> Math.max(0, n - 1));
+        }
+        reached[ItemState.CANCELLED.ordinal()].increment();
+        recent.remove(id);
+      }
+    }).compose(attempts -> {
+      if (attempts != null) {
+        return find(id).map(s -> s.map(st -> new Cancel(attempts > 0 ? ItemState.RETRYING : ItemState.QUEUED, st)));
+      }
+      Item claimed = recent.get(id);
+      if (claimed != null && claimed.state() == ItemState.QUEUED && buffer.remove(claimed)) {
+        // Claimed ahead, not started: its row says running; write it cancelled.
+        buffered.decrementAndGet();
+        claimed.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+        reached[ItemState.CANCELLED.ordinal()].increment();
+        recent.finished(claimed);
+        db.submit(c -> writeEnd(c, claimed));
+        return Future.succeededFuture(Optional.of(new Cancel(ItemState.QUEUED, claimed.snapshot(queue))));
+      }
+      if (claimed != null) {
+        return Future.succeededFuture(Optional.of(running(claimed)));
+      }
+      return find(id).map(s -> s.map(st -> new Cancel(st.state(), st)));
+    });
+  }
+
+  /** A cancel that found {@code item} started (or ended meanwhile): its worker cancels it, if it still runs. */
+  private Cancel running(Item item) {
+    ItemState now = item.state();
+    return new Cancel(now.isFinal() ? now : ItemState.RUNNING, item.snapshot(queue));
+  }
+
+  @Override
   public Future<List<ItemStatus>> dead(int limit) {
     return read(c -> {
       List<ItemStatus> list = new ArrayList<>();

@@ -64,6 +64,16 @@ public final class WorkQueue {
     return dispatcher.submit(work.type, null, work.handler, 0);
   }
 
+  /**
+   * Cancels item {@code id}: a queued, delayed or retrying one at once (status {@code cancelled}); a running one
+   * cooperatively, by cancelling its token (reason {@code "cancelled"}): it ends {@code cancelled} when its handler
+   * gives up, or with its own outcome if it finishes anyway. Completes with the state the item was in (a final one:
+   * nothing done), or empty when the queue has no such item.
+   */
+  public Future<Optional<ItemState>> cancel(String id) {
+    return dispatcher.cancel(id).map(found -> found.map(ItemStore.Cancel::was));
+  }
+
   /** The dead items of this queue (out of attempts, or refused retries), newest first, at most {@code limit}. */
   public Future<List<ItemStatus>> dead(int limit) {
     return dispatcher.dead(limit);

@@ -59,6 +59,16 @@ final class Worker extends VerticleBase {
     return run.item.id;
   }
 
+  /** Cancels the token of item {@code id} if this worker runs it; true when it does. */
+  boolean cancel(String id, String reason) {
+    Run run = current;
+    if (run == null || !run.item.id.equals(id)) {
+      return false;
+    }
+    run.cancellation.cancel(reason);
+    return true;
+  }
+
   /** Runs items until none is due (then goes idle) or an async item is pending (it drains again when done). */
   private void drain() {
     for (int i = 0; i < BATCH; i++) {
@@ -82,9 +92,9 @@ final class Worker extends VerticleBase {
 
   /** Runs one item; false when it is async and still pending. */
   private boolean run(Item item) {
-    int attempt = item.start();
     Run run = new Run(item, new CancellationSource());
-    current = run;
+    current = run;   // before the state: whoever sees the item running finds its run here (cancel)
+    int attempt = item.start();
     queue.started(item);
     long timeout = queue.options().timeout().toMillis();
     if (timeout > 0) {

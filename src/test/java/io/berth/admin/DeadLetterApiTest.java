@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The dead-letter routes and the delayed enqueue over HTTP, with their errors. */
+/** The dead-letter routes, cancel and the delayed enqueue over HTTP, with their errors. */
 @ExtendWith(VertxExtension.class)
 class DeadLetterApiTest {
 
@@ -100,5 +100,17 @@ class DeadLetterApiTest {
     api.post("/api/v1/queues/q/items", JSON, "{\"type\":\"log\",\"delay\":\"-1s\"}").assertError(400, "invalid_delay");
     api.post("/api/v1/queues/q/items", JSON, "{\"type\":\"log\",\"runAt\":\"soon\"}").assertError(400, "invalid_run_at");
     assertThat(status(id)).isEqualTo("queued");
+  }
+
+  @Test
+  void deleteCancelsAQueuedItemAndAnEndedOneIs409() {
+    String id = api.post("/api/v1/queues/q/items", JSON, "{\"type\":\"log\",\"delay\":\"1h\"}").json().getString("id");
+    Resp cancelled = api.method("DELETE", "/api/v1/queues/q/items/" + id);
+    assertThat(cancelled.status()).isEqualTo(200);
+    assertThat(cancelled.json().getString("status")).isEqualTo("cancelled");
+    assertThat(status(id)).isEqualTo("cancelled");
+    api.method("DELETE", "/api/v1/queues/q/items/" + id).assertError(409, "already_finished");
+    api.method("DELETE", "/api/v1/queues/q/items/nope").assertError(404, "unknown_item");
+    api.method("DELETE", "/api/v1/queues/nope/items/x").assertError(404, "unknown_queue");
   }
 }
