@@ -160,11 +160,15 @@ final class QueueRoutes implements RouteGroup {
       throw invalid(e, json);
     }
     String name = queue.name();
-    queue.enqueue(item).onComplete(ar -> {
+    queue.submit(item).onComplete(ar -> {
       if (ar.succeeded()) {
-        String id = ar.result();
+        String id = ar.result().id();
         rc.response().putHeader("Location", AdminServer.API + "/queues/" + name + "/items/" + id);
-        AdminServer.json(rc, 202, new JsonObject().put("id", id).put("queue", name).put("status", "queued"));
+        if (ar.result().created()) {
+          AdminServer.json(rc, 202, new JsonObject().put("id", id).put("queue", name).put("status", "queued"));
+        } else {   // an unfinished item has the key: its id, nothing created
+          AdminServer.json(rc, 200, new JsonObject().put("id", id).put("queue", name).put("duplicate", true));
+        }
       } else {
         rc.fail(toApi(ar.cause(), queue));
       }
@@ -211,13 +215,14 @@ final class QueueRoutes implements RouteGroup {
       return new ApiException(400, "invalid_payload", "The field 'payload' must be a JSON object, not "
           + JsonBody.describe(json.getValue(WorkItems.PAYLOAD)) + ".");
     }
-    if (WorkItems.DELAY.equals(field) || WorkItems.RUN_AT.equals(field)) {
-      return new ApiException(400, WorkItems.DELAY.equals(field) ? "invalid_delay" : "invalid_run_at",
-          capitalised(e.getMessage()) + ".");
+    if (WorkItems.DELAY.equals(field) || WorkItems.RUN_AT.equals(field) || WorkItems.KEY.equals(field)) {
+      String code = WorkItems.DELAY.equals(field) ? "invalid_delay"
+          : WorkItems.KEY.equals(field) ? "invalid_key" : "invalid_run_at";
+      return new ApiException(400, code, capitalised(e.getMessage()) + ".");
     }
     if (field != null) {
       return new ApiException(400, "unknown_field", "The field '" + AdminServer.abbreviate(field)
-          + "' is not allowed; an item has only 'type', 'payload', 'runAt' and 'delay'.");
+          + "' is not allowed; an item has only 'type', 'payload', 'runAt', 'delay' and 'key'.");
     }
     return new ApiException(400, e.code(), capitalised(e.getMessage()) + ".");
   }

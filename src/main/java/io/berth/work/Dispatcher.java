@@ -10,6 +10,7 @@ import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
@@ -260,7 +261,7 @@ final class Dispatcher implements HostedService {
 
   /** Enqueues an item whose handler is known, not run before {@code runAt} (epoch ms; 0: at once). */
   Future<String> submit(String type, JsonObject payload, Handlers.Entry handler, long runAt) {
-    return admission.submit(type, payload, handler, runAt);
+    return admission.submit(type, payload, handler, runAt, null);
   }
 
   /** Enqueues a validated request (its type not checked yet). */
@@ -271,7 +272,7 @@ final class Dispatcher implements HostedService {
     } catch (WorkException e) {
       return Future.failedFuture(e);
     }
-    return submit(r.type(), r.payload(), handler, r.runAtMillis(System.currentTimeMillis()));
+    return admission.submit(r.type(), r.payload(), handler, r.runAtMillis(System.currentTimeMillis()), r.key());
   }
 
   // ---------------------------------------------------------------- cancel
@@ -378,6 +379,8 @@ final class Dispatcher implements HostedService {
   private static void reply(Message<Object> message, Future<String> outcome) {
     if (outcome.succeeded()) {
       message.reply(outcome.result());
+    } else if (outcome.cause() instanceof Duplicate d) {
+      message.reply(d.id, new DeliveryOptions().addHeader(WorkQueues.CREATED_HEADER, "false"));
     } else if (outcome.cause() instanceof WorkException w) {
       message.fail(WorkException.REPLY_FAILURE_CODE, w.code() + ": " + w.getMessage());
     } else {

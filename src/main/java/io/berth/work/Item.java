@@ -18,6 +18,8 @@ final class Item {
   final String type;
   final JsonObject payload;
   final Handlers.Entry handler;
+  /** The unique key (null: none): no other unfinished item of the queue has it. */
+  final String key;
   final long enqueuedNanos;
   final long enqueuedMillis;
   /** The most attempt errors an item keeps (the last ones). */
@@ -38,12 +40,13 @@ final class Item {
   private volatile ItemState state = ItemState.QUEUED;
 
   Item(String id, String type, JsonObject payload, Handlers.Entry handler) {
-    this(id, type, payload, handler, 0);
+    this(id, type, payload, handler, 0, null);
   }
 
-  /** A new item, not run before {@code runAtMillis} (0 or a past time: at once). */
-  Item(String id, String type, JsonObject payload, Handlers.Entry handler, long runAtMillis) {
+  /** A new item, not run before {@code runAtMillis} (0 or a past time: at once), with its unique key or null. */
+  Item(String id, String type, JsonObject payload, Handlers.Entry handler, long runAtMillis, String key) {
     this.id = id;
+    this.key = key;
     this.type = type;
     this.payload = payload;
     this.handler = handler;
@@ -56,6 +59,7 @@ final class Item {
   private Item(long seq, String id, String type, JsonObject payload, Handlers.Entry handler, int attempts,
                long enqueuedMillis, long runAtMillis) {
     this.seq = seq;
+    this.key = null;
     this.id = id;
     this.type = type;
     this.payload = payload;

@@ -39,10 +39,11 @@ interface ItemStore {
 
   /**
    * Accepts an admitted item (its slot is reserved, its id given); the future completes once the item is accepted:
-   * at once in memory, once committed in a durable store. It fails with {@code stopping} after {@link #stop()}, and
-   * then the item was not kept anywhere. The hot path of the memory store: no lock, no hop.
+   * at once in memory, once committed in a durable store, with null; or, when the item has a unique key that an
+   * unfinished item of the queue has, with that item's id, and nothing is kept. It fails with {@code stopping} after
+   * {@link #stop()}, and then the item was not kept anywhere. The hot path of the memory store: no lock, no hop.
    */
-  Future<Void> append(Item item);
+  Future<String> append(Item item);
 
   /**
    * The next due item for a worker (oldest first), or null when none is due now. Never blocks: a durable store

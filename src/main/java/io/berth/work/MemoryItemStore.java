@@ -24,6 +24,8 @@ final class MemoryItemStore implements ItemStore {
   private final ConcurrentLinkedQueue<Item> channel = new ConcurrentLinkedQueue<>();
   private final DelayedItems delayed = new DelayedItems();
   private final StatusStore statuses;
+  /** The unfinished items that have a unique key, by key. */
+  private final Map<String, Item> keys = new java.util.concurrent.ConcurrentHashMap<>();
   private final int deadKept;
   /** Dead items by id, oldest first; guarded by itself (off the hot path: only deaths and dead-letter calls). */
   private final Map<String, Item> dead = new LinkedHashMap<>();
@@ -56,7 +58,13 @@ final class MemoryItemStore implements ItemStore {
   }
 
   @Override
-  public Future<Void> append(Item item) {
+  public Future<String> append(Item item) {
+    if (item.key != null) {
+      Item first = keys.putIfAbsent(item.key, item);
+      if (first != null) {
+        return Future.succeededFuture(first.id);
+      }
+    }
     statuses.add(item);
     boolean later = item.runAtMillis > item.enqueuedMillis;
     if (later) {
@@ -67,10 +75,17 @@ final class MemoryItemStore implements ItemStore {
     if (stopped && (later ? delayed.remove(item) : channel.remove(item))) {
       // The stop emptied the channel before this item got in: refuse it rather than leave it unseen.
       statuses.remove(item);
+      releaseKey(item);
       return Future.failedFuture(WorkException.stopping(queue, true));
     }
     appended.increment();
     return Future.succeededFuture();
+  }
+
+  private void releaseKey(Item item) {
+    if (item.key != null) {
+      keys.remove(item.key, item);
+    }
   }
 
   @Override
@@ -108,6 +123,7 @@ final class MemoryItemStore implements ItemStore {
       return;
     }
     ended[state.ordinal()].increment();
+    releaseKey(item);
     if (state == ItemState.DEAD) {
       synchronized (dead) {
         dead.put(item.id, item);
@@ -149,6 +165,7 @@ final class MemoryItemStore implements ItemStore {
     }
     (was == ItemState.RETRYING ? cancelledRetrying : cancelledQueued).increment();
     item.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+    releaseKey(item);
     ended[ItemState.CANCELLED.ordinal()].increment();
     statuses.finished(item);
     return Future.succeededFuture(Optional.of(new Cancel(was, item.snapshot(queue))));

@@ -70,6 +70,7 @@ final class SqliteItemStore implements ItemStore {
 
   // Writer-only prepared statements.
   private PreparedStatement insert;
+  private PreparedStatement byKey;
   private PreparedStatement claim;
   private PreparedStatement nextDue;
   private PreparedStatement end;
@@ -132,7 +133,7 @@ final class SqliteItemStore implements ItemStore {
   }
 
   @Override
-  public Future<Void> append(Item item) {
+  public Future<String> append(Item item) {
     if (stopped) {
       return Future.failedFuture(WorkException.stopping(queue, true));
     }
@@ -143,21 +144,29 @@ final class SqliteItemStore implements ItemStore {
       } else {
         local.offer(item);
       }
-      return Future.succeededFuture();
+      return Future.succeededFuture(null);
     }
-    Promise<Void> stored = Promise.promise();
+    Promise<String> stored = Promise.promise();
     Context caller = Vertx.currentContext();
     db.submit(new SqliteDatabase.Op() {
+      String first;
+
       @Override
       public void run(Connection c) throws SQLException {
-        insert(c, item);
+        // One writer: the lookup and the insert cannot interleave with another enqueue of the same key.
+        first = item.key == null ? null : unfinishedWithKey(c, item.key);
+        if (first == null) {
+          insert(c, item);
+        }
       }
 
       @Override
       public void committed() {
-        onDisk.incrementAndGet();
-        maybeDue = true;
-        stored.complete();
+        if (first == null) {
+          onDisk.incrementAndGet();
+          maybeDue = true;
+        }
+        stored.complete(first);
       }
 
       @Override
@@ -170,11 +179,23 @@ final class SqliteItemStore implements ItemStore {
     return Futures.backOn(caller, stored.future());
   }
 
+  private String unfinishedWithKey(Connection c, String key) throws SQLException {
+    if (byKey == null) {
+      byKey = c.prepareStatement("SELECT id FROM items WHERE queue = ? AND key = ? AND state IN ('queued', 'running')");
+    }
+    byKey.setString(1, queue);
+    byKey.setString(2, key);
+    try (ResultSet r = byKey.executeQuery()) {
+      return r.next() ? r.getString(1) : null;
+    }
+  }
+
   private void insert(Connection c, Item item) throws SQLException {
     if (insert == null) {
-      insert = c.prepareStatement("INSERT INTO items (id, queue, type, payload, state, attempts, run_at, enqueued_at)"
-          + " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?)");
+      insert = c.prepareStatement("INSERT INTO items (id, queue, type, payload, state, attempts, run_at, enqueued_at,"
+          + " key) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)");
     }
+    insert.setString(7, item.key);
     insert.setString(1, item.id);
     insert.setString(2, queue);
     insert.setString(3, item.type);
@@ -530,7 +551,7 @@ final class SqliteItemStore implements ItemStore {
 
   @Override
   public Future<Optional<ItemState>> revive(String id) {
-    return deadRow(id, "UPDATE items SET state = 'queued', attempts = 0, run_at = ?, started_at = NULL,"
+    return deadRow(id, "UPDATE items SET state = 'queued', attempts = 0, key = NULL, run_at = ?, started_at = NULL,"
         + " finished_at = NULL WHERE seq = ?", true);
   }
 
@@ -582,7 +603,7 @@ final class SqliteItemStore implements ItemStore {
   @Override
   public Future<Long> reviveAll() {
     return read(c -> {
-      try (PreparedStatement s = c.prepareStatement("UPDATE items SET state = 'queued', attempts = 0, run_at = ?,"
+      try (PreparedStatement s = c.prepareStatement("UPDATE items SET state = 'queued', attempts = 0, key = NULL, run_at = ?,"
           + " started_at = NULL, finished_at = NULL WHERE queue = ? AND state = 'dead' RETURNING id")) {
         s.setLong(1, System.currentTimeMillis());
         s.setString(2, queue);

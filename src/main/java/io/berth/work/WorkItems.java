@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * The one validation of a work item as a client sends it, {@code {"type": "...", "payload": {...}}} with an optional
  * {@code "runAt"} (an ISO-8601 instant) or {@code "delay"} (milliseconds, or a duration such as {@code "30s"},
- * {@code "5m"}, {@code "PT1H"}): shared by the
+ * {@code "5m"}, {@code "PT1H"}) and an optional unique {@code "key"}: shared by the
  * event-bus address of a queue and the admin API, which map its refusals to their own codes by
  * {@link WorkException#field()}. Whether a queue has a handler for the type is checked at enqueue, not here.
  */
@@ -33,17 +33,25 @@ public final class WorkItems {
   /** The item's delay field: not started before this long after its enqueue. */
   public static final String DELAY = "delay";
 
-  private static final Set<String> FIELDS = Set.of(TYPE, PAYLOAD, RUN_AT, DELAY);
+  /** The item's unique key field: at most one unfinished item of a queue has a key. */
+  public static final String KEY = "key";
+  /** The longest unique key. */
+  public static final int MAX_KEY_LENGTH = 200;
+
+  private static final Set<String> FIELDS = Set.of(TYPE, PAYLOAD, RUN_AT, DELAY, KEY);
   private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d+)\\s*(ms|s|m|h|d)");
 
   /**
    * A valid item: a non-blank type, a payload (empty when none was sent), and at most one of {@code runAt} and
    * {@code delay} (null when not set; a delay is never negative).
    */
-  public record Request(String type, JsonObject payload, Instant runAt, Duration delay) {
+  public record Request(String type, JsonObject payload, Instant runAt, Duration delay, String key) {
 
     public Request {
       Objects.requireNonNull(type, "type");
+      if (key != null && (key.isBlank() || key.length() > MAX_KEY_LENGTH)) {
+        throw new IllegalArgumentException("a key must be 1 to " + MAX_KEY_LENGTH + " characters, not blank");
+      }
       payload = payload == null ? new JsonObject() : payload;
       if (delay != null && delay.isNegative()) {
         throw new IllegalArgumentException("delay must not be negative");
@@ -55,17 +63,22 @@ public final class WorkItems {
 
     /** An item to run at once. */
     public Request(String type, JsonObject payload) {
-      this(type, payload, null, null);
+      this(type, payload, null, null, null);
     }
 
     /** This item, not started before {@code at}. */
     public Request runAt(Instant at) {
-      return new Request(type, payload, Objects.requireNonNull(at), null);
+      return new Request(type, payload, Objects.requireNonNull(at), null, key);
     }
 
     /** This item, not started before {@code delay} after its enqueue. */
     public Request delay(Duration delay) {
-      return new Request(type, payload, null, Objects.requireNonNull(delay));
+      return new Request(type, payload, null, Objects.requireNonNull(delay), key);
+    }
+
+    /** This item with a unique key: see {@link WorkQueue#submit(Request)}. */
+    public Request key(String key) {
+      return new Request(type, payload, runAt, delay, Objects.requireNonNull(key));
     }
 
     /** The run time in epoch ms for an enqueue at {@code now}; 0 for at once. */
@@ -82,6 +95,9 @@ public final class WorkItems {
       if (delay != null) {
         json.put(DELAY, delay.toMillis());
       }
+      if (key != null) {
+        json.put(KEY, key);
+      }
       return json;
     }
   }
@@ -94,7 +110,8 @@ public final class WorkItems {
    *                       ({@code unknown_type}, field {@code type}); a {@code payload} that is not a JSON object
    *                       ({@code invalid_item}, field {@code payload}); any other field ({@code invalid_item}, the
    *                       field's name); a bad or negative {@code delay}, a bad {@code runAt}, or both
-   *                       ({@code invalid_item}, field {@code delay} or {@code runAt})
+   *                       ({@code invalid_item}, field {@code delay} or {@code runAt}); a {@code key} that is not a
+   *                       non-blank string of at most 200 characters ({@code invalid_item}, field {@code key})
    */
   public static Request parse(Object body) {
     if (!(body instanceof JsonObject json)) {
@@ -113,7 +130,7 @@ public final class WorkItems {
     for (String field : json.fieldNames()) {
       if (!FIELDS.contains(field)) {
         throw new WorkException(WorkException.INVALID_ITEM, "the item's field '" + field
-            + "' is not allowed; an item has only 'type', 'payload', 'runAt' and 'delay'", field);
+            + "' is not allowed; an item has only 'type', 'payload', 'runAt', 'delay' and 'key'", field);
       }
     }
     Instant runAt = runAt(json.getValue(RUN_AT));
@@ -121,7 +138,12 @@ public final class WorkItems {
     if (runAt != null && delay != null) {
       throw new WorkException(WorkException.INVALID_ITEM, "an item has a 'runAt' or a 'delay', not both", DELAY);
     }
-    return new Request(t, (JsonObject) payload, runAt, delay);
+    Object key = json.getValue(KEY);
+    if (key != null && (!(key instanceof String k) || k.isBlank() || k.length() > MAX_KEY_LENGTH)) {
+      throw new WorkException(WorkException.INVALID_ITEM, "the item's 'key' must be a non-blank string of at most "
+          + MAX_KEY_LENGTH + " characters", KEY);
+    }
+    return new Request(t, (JsonObject) payload, runAt, delay, (String) key);
   }
 
   private static Instant runAt(Object v) {

@@ -56,7 +56,20 @@ public final class WorkQueue {
    * not start before its run time.
    */
   public Future<String> enqueue(WorkItems.Request item) {
-    return dispatcher.submit(item);
+    return submit(item).map(Enqueued::id);
+  }
+
+  /**
+   * Enqueues an item with its options and says whether it was created: with a unique {@link WorkItems.Request#key},
+   * while an unfinished item (queued, delayed, running or retrying) of this queue has the same key, nothing is created
+   * and the first item's id comes back with {@code created == false}. Two concurrent enqueues with one key create
+   * exactly one item.
+   */
+  public Future<Enqueued> submit(WorkItems.Request item) {
+    return dispatcher.submit(item).transform(ar -> ar.succeeded()
+        ? Future.succeededFuture(new Enqueued(ar.result(), true))
+        : ar.cause() instanceof Duplicate d ? Future.succeededFuture(new Enqueued(d.id, false))
+        : Future.failedFuture(ar.cause()));
   }
 
   /** Enqueues in-process work (a lambda), under the same capacity and admission as typed items. */
@@ -80,8 +93,8 @@ public final class WorkQueue {
   }
 
   /**
-   * Re-enqueues the dead item {@code id} with all its attempts again (its errors kept); it takes a slot even past
-   * the capacity. Completes with the state the item was in ({@code dead}: re-enqueued; any other: nothing done), or
+   * Re-enqueues the dead item {@code id} with all its attempts again (its errors kept, its unique key dropped); it
+   * takes a slot even past the capacity. Completes with the state the item was in ({@code dead}: re-enqueued; any other: nothing done), or
    * empty when the queue has no such item.
    */
   public Future<Optional<ItemState>> retry(String id) {

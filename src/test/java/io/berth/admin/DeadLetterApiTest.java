@@ -113,4 +113,17 @@ class DeadLetterApiTest {
     api.method("DELETE", "/api/v1/queues/q/items/nope").assertError(404, "unknown_item");
     api.method("DELETE", "/api/v1/queues/nope/items/x").assertError(404, "unknown_queue");
   }
+
+  @Test
+  void aSecondEnqueueWithTheSameKeyAnswers200WithTheFirstId() {
+    String body = "{\"type\":\"log\",\"delay\":\"1h\",\"key\":\"k-1\"}";
+    Resp first = api.post("/api/v1/queues/q/items", JSON, body);
+    assertThat(first.status()).isEqualTo(202);
+    Resp second = api.post("/api/v1/queues/q/items", JSON, body);
+    assertThat(second.status()).isEqualTo(200);
+    assertThat(second.json().getString("id")).isEqualTo(first.json().getString("id"));
+    assertThat(second.json().getBoolean("duplicate")).isTrue();
+    api.post("/api/v1/queues/q/items", JSON, "{\"type\":\"log\",\"key\":\"" + "k".repeat(201) + "\"}")
+        .assertError(400, "invalid_key");
+  }
 }

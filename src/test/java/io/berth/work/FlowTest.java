@@ -149,7 +149,7 @@ class FlowTest {
 
     assertThat(((WorkException) extra).code()).isEqualTo(WorkException.INVALID_ITEM);
     assertThat(extra.getMessage()).isEqualTo(
-        "the item's field 'priority' is not allowed; an item has only 'type', 'payload', 'runAt' and 'delay'");
+        "the item's field 'priority' is not allowed; an item has only 'type', 'payload', 'runAt', 'delay' and 'key'");
     assertThat(host.work().queue("a").stats().enqueued()).isZero();
   }
 }
