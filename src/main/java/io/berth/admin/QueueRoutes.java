@@ -34,6 +34,7 @@ final class QueueRoutes implements RouteGroup {
   public void mount(Router router) {
     router.get(AdminServer.API + "/queues").handler(this::list);
     body.install(router.post(AdminServer.API + "/queues/:queue/items")).handler(this::enqueue);
+    router.get(AdminServer.API + "/queues/:queue/items").handler(this::items);
     router.get(AdminServer.API + "/queues/:queue/items/:id").handler(this::status);
     router.delete(AdminServer.API + "/queues/:queue/items/:id").handler(this::cancel);
     router.post(AdminServer.API + "/queues/:queue/items/:id/retry").handler(this::retry);
@@ -65,21 +66,59 @@ final class QueueRoutes implements RouteGroup {
     });
   }
 
-  private void dead(RoutingContext rc) {
+  /** {@code GET …/items?state=&type=&limit=&cursor=}: newest first, with the cursor of the next page. */
+  private void items(RoutingContext rc) {
     WorkQueue queue = queue(rc);
-    String raw = rc.request().getParam("limit");
-    int limit = 100;
-    if (raw != null) {
+    String rawState = rc.request().getParam("state");
+    ItemState state = null;
+    if (rawState != null) {
       try {
-        limit = Integer.parseInt(raw);
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > 1000) {
-        throw new ApiException(400, "invalid_limit", "The parameter 'limit' must be a whole number from 1 to 1000, not '"
-            + AdminServer.abbreviate(raw) + "'.");
+        state = ItemState.fromLabel(rawState);
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(400, "invalid_state", "The parameter 'state' must be one of "
+            + java.util.Arrays.stream(ItemState.values()).map(ItemState::label).toList() + ", not '"
+            + AdminServer.abbreviate(rawState) + "'.");
       }
     }
+    int limit = limit(rc, 50);
+    String type = rc.request().getParam("type");
+    String cursor = rc.request().getParam("cursor");
+    queue.list(state, type, limit, cursor).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(ar.cause() instanceof IllegalArgumentException
+            ? new ApiException(400, "invalid_cursor", "The parameter 'cursor' must be a 'next' this queue answered.")
+            : toApi(ar.cause(), queue));
+        return;
+      }
+      JsonArray items = new JsonArray();
+      ar.result().items().forEach(st -> items.add(st.toJson()));
+      AdminServer.json(rc, 200, new JsonObject().put("queue", queue.name()).put("items", items)
+          .put("next", ar.result().next()));
+    });
+  }
+
+  /** The {@code limit} parameter: 1 to 1000, {@code def} when absent. */
+  private static int limit(RoutingContext rc, int def) {
+    String raw = rc.request().getParam("limit");
+    if (raw == null) {
+      return def;
+    }
+    int limit;
+    try {
+      limit = Integer.parseInt(raw);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 1000) {
+      throw new ApiException(400, "invalid_limit", "The parameter 'limit' must be a whole number from 1 to 1000, not '"
+          + AdminServer.abbreviate(raw) + "'.");
+    }
+    return limit;
+  }
+
+  private void dead(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    int limit = limit(rc, 100);
     queue.dead(limit).onComplete(ar -> {
       if (ar.failed()) {
         rc.fail(toApi(ar.cause(), queue));

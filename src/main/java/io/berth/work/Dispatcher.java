@@ -305,6 +305,10 @@ final class Dispatcher implements HostedService {
 
   // ---------------------------------------------------------------- dead letters
 
+  Future<ItemStore.Page> list(ItemState state, String type, int limit, String cursor) {
+    return store.list(state, type, limit, cursor);
+  }
+
   Future<List<ItemStatus>> dead(int limit) {
     return store.dead(limit);
   }

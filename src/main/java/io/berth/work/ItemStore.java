@@ -84,6 +84,19 @@ interface ItemStore {
   /** Cancels item {@code id} if it has not started; empty when the store has no such item. */
   Future<Optional<Cancel>> cancel(String id);
 
+  /** One page of a listing, newest first; {@code next} is the cursor of the next page, null after the last. */
+  record Page(List<ItemStatus> items, String next) {
+  }
+
+  /**
+   * The items of the queue newest first, in {@code state} and of {@code type} when not null, at most {@code limit},
+   * after {@code cursor} (null: from the newest). The memory store lists what it holds (live items and the retained
+   * finished ones); a durable store lists its table.
+   *
+   * @throws IllegalArgumentException (as the future's failure) for a cursor this store did not make
+   */
+  Future<Page> list(ItemState state, String type, int limit, String cursor);
+
   /** The dead items of the queue, newest first, at most {@code limit}. */
   Future<List<ItemStatus>> dead(int limit);
 

@@ -171,6 +171,41 @@ final class MemoryItemStore implements ItemStore {
     return Future.succeededFuture(Optional.of(new Cancel(was, item.snapshot(queue))));
   }
 
+  /** Newest first: enqueue time, then the id's counter (same prefix: a longer id is newer). */
+  private static final java.util.Comparator<Item> NEWEST = java.util.Comparator
+      .comparingLong((Item i) -> i.enqueuedMillis).thenComparingInt(i -> i.id.length())
+      .thenComparing(i -> i.id).reversed();
+
+  @Override
+  public Future<Page> list(ItemState state, String type, int limit, String cursor) {
+    Item after = null;
+    if (cursor != null) {
+      int dot = cursor.indexOf('.');
+      try {
+        after = Item.stored(0, cursor.substring(dot + 1), "", null, null, 0, Long.parseLong(cursor.substring(0, dot)),
+            0, null);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(new IllegalArgumentException("not a cursor of this queue: " + cursor));
+      }
+    }
+    Map<String, Item> known = new java.util.HashMap<>();
+    for (Item i : statuses.all()) {
+      known.put(i.id, i);
+    }
+    synchronized (dead) {
+      dead.values().forEach(i -> known.putIfAbsent(i.id, i));
+    }
+    Item from = after;
+    List<Item> page = known.values().stream()
+        .filter(i -> state == null || i.state() == state)
+        .filter(i -> type == null || i.type.equals(type))
+        .filter(i -> from == null || NEWEST.compare(i, from) > 0)
+        .sorted(NEWEST).limit(limit + 1L).toList();
+    List<ItemStatus> items = page.stream().limit(limit).map(i -> i.snapshot(queue)).toList();
+    Item last = page.size() > limit ? page.get(limit - 1) : null;
+    return Future.succeededFuture(new Page(items, last == null ? null : last.enqueuedMillis + "." + last.id));
+  }
+
   @Override
   public Future<List<ItemStatus>> dead(int limit) {
     List<ItemStatus> newestFirst = new ArrayList<>();

@@ -532,6 +532,54 @@ final class SqliteItemStore implements ItemStore {
   }
 
   @Override
+  public Future<Page> list(ItemState state, String type, int limit, String cursor) {
+    long before;
+    try {
+      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(new IllegalArgumentException("not a cursor of this queue: " + cursor));
+    }
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + ", seq FROM items WHERE queue = ? AND seq < ?");
+    if (state != null) {
+      // A retrying item is stored queued with attempts behind it.
+      sql.append(state == ItemState.RETRYING ? " AND state = 'queued' AND attempts > 0"
+          : state == ItemState.QUEUED ? " AND state = 'queued' AND attempts = 0" : " AND state = ?");
+    }
+    if (type != null) {
+      sql.append(" AND type = ?");
+    }
+    sql.append(" ORDER BY seq DESC LIMIT ?");
+    return read(c -> {
+      List<ItemStatus> items = new ArrayList<>();
+      long last = 0;
+      boolean more = false;
+      try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+        int i = 1;
+        s.setString(i++, queue);
+        s.setLong(i++, before);
+        if (state != null && state != ItemState.RETRYING && state != ItemState.QUEUED) {
+          s.setString(i++, state.label());
+        }
+        if (type != null) {
+          s.setString(i++, type);
+        }
+        s.setInt(i, limit + 1);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            if (items.size() == limit) {
+              more = true;
+              break;
+            }
+            items.add(row(r));
+            last = r.getLong(11);
+          }
+        }
+      }
+      return new Page(items, more ? Long.toString(last) : null);
+    }, p -> { });
+  }
+
+  @Override
   public Future<List<ItemStatus>> dead(int limit) {
     return read(c -> {
       List<ItemStatus> list = new ArrayList<>();

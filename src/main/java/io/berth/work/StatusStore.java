@@ -46,6 +46,11 @@ final class StatusStore {
     }
   }
 
+  /** Every item known: live ones and the retained finished ones (a weakly consistent view). */
+  java.util.Collection<Item> all() {
+    return items.values();
+  }
+
   Item get(String id) {
     return items.get(id);
   }

@@ -87,6 +87,23 @@ public final class WorkQueue {
     return dispatcher.cancel(id).map(found -> found.map(ItemStore.Cancel::was));
   }
 
+  /** One page of {@link #list}: items newest first, and the cursor of the next page (null after the last). */
+  public record Page(List<ItemStatus> items, String next) {
+  }
+
+  /**
+   * The items of this queue, newest first: in {@code state} and of {@code type} when not null, at most
+   * {@code limit}, after {@code cursor} (a page's {@code next}; null for the first page). The memory store lists the
+   * items it holds (unfinished, and the last {@code statusRetention} finished); the SQLite store every stored item.
+   * Fails with {@link IllegalArgumentException} for a cursor this queue did not make.
+   */
+  public Future<Page> list(ItemState state, String type, int limit, String cursor) {
+    if (limit < 1) {
+      return Future.failedFuture(new IllegalArgumentException("limit must be at least 1"));
+    }
+    return dispatcher.list(state, type, limit, cursor).map(p -> new Page(p.items(), p.next()));
+  }
+
   /** The dead items of this queue (out of attempts, or refused retries), newest first, at most {@code limit}. */
   public Future<List<ItemStatus>> dead(int limit) {
     return dispatcher.dead(limit);

@@ -126,4 +126,22 @@ class DeadLetterApiTest {
     api.post("/api/v1/queues/q/items", JSON, "{\"type\":\"log\",\"key\":\"" + "k".repeat(201) + "\"}")
         .assertError(400, "invalid_key");
   }
+
+  @Test
+  void itemsAreListedWithACursorAndBadParametersAre400() {
+    for (int i = 0; i < 3; i++) {
+      api.post("/api/v1/queues/q/items", JSON, "{\"type\":\"log\",\"delay\":\"1h\"}");
+    }
+    JsonObject first = api.get("/api/v1/queues/q/items?limit=2&state=queued").json();
+    assertThat(first.getJsonArray("items")).hasSize(2);
+    String next = first.getString("next");
+    assertThat(next).isNotNull();
+    JsonObject second = api.get("/api/v1/queues/q/items?limit=2&cursor=" + java.net.URLEncoder.encode(next,
+        java.nio.charset.StandardCharsets.UTF_8)).json();
+    assertThat(second.getJsonArray("items")).hasSize(1);
+    assertThat(second.getValue("next")).isNull();
+    api.get("/api/v1/queues/q/items?state=sleeping").assertError(400, "invalid_state");
+    api.get("/api/v1/queues/q/items?limit=abc").assertError(400, "invalid_limit");
+    api.get("/api/v1/queues/q/items?cursor=zzz").assertError(400, "invalid_cursor");
+  }
 }
