@@ -39,6 +39,8 @@ final class QueueRoutes implements RouteGroup {
     router.delete(AdminServer.API + "/queues/:queue/items/:id").handler(this::cancel);
     router.post(AdminServer.API + "/queues/:queue/items/:id/retry").handler(this::retry);
     router.get(AdminServer.API + "/queues/:queue/dead").handler(this::dead);
+    router.post(AdminServer.API + "/queues/:queue/pause").handler(rc -> pause(rc, true));
+    router.post(AdminServer.API + "/queues/:queue/resume").handler(rc -> pause(rc, false));
     router.post(AdminServer.API + "/queues/:queue/dead/retry").handler(this::retryAll);
     router.delete(AdminServer.API + "/queues/:queue/dead/:id").handler(this::deleteDead);
   }
@@ -116,6 +118,18 @@ final class QueueRoutes implements RouteGroup {
     return limit;
   }
 
+  /** Pauses or resumes a queue; 200 with its new state once stored. */
+  private void pause(RoutingContext rc, boolean pause) {
+    WorkQueue queue = queue(rc);
+    (pause ? queue.pause() : queue.resume()).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+      } else {
+        AdminServer.json(rc, 200, new JsonObject().put("queue", queue.name()).put("paused", pause));
+      }
+    });
+  }
+
   private void dead(RoutingContext rc) {
     WorkQueue queue = queue(rc);
     int limit = limit(rc, 100);
@@ -180,7 +194,8 @@ final class QueueRoutes implements RouteGroup {
       WorkQueue q = work.queue(name);
       queues.add(q.stats().toJson()
           .put("fullMode", q.options().fullMode().label())
-          .put("concurrency", q.options().concurrency()));
+          .put("concurrency", q.options().concurrency())
+          .put("paused", q.paused()));
     }
     AdminServer.json(rc, 200, new JsonObject().put("queues", queues).put("fire", work.fireStats().toJson()));
   }

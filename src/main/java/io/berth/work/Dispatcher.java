@@ -77,6 +77,8 @@ final class Dispatcher implements HostedService {
   private final List<String> workerDeployments = new CopyOnWriteArrayList<>();
 
   private volatile State state = State.NEW;
+  /** A paused queue admits but starts nothing; its running items finish. */
+  private volatile boolean paused;
   private volatile Context context;
   private volatile Promise<Void> drained;
   private Vertx vertx;
@@ -139,6 +141,11 @@ final class Dispatcher implements HostedService {
         .compose(v -> Futures.backOn(context, store.open(context, this::wakeOne)))
         .map(count -> {
           kept[0] = count;
+          paused = store.pausedAtOpen();
+          if (paused) {
+            log.info("Queue '{}' is paused (since the last run): it admits items and starts none until resumed",
+                name());
+          }
           return null;
         })
         .compose(v -> {
@@ -273,6 +280,23 @@ final class Dispatcher implements HostedService {
       return Future.failedFuture(e);
     }
     return admission.submit(r.type(), r.payload(), handler, r.runAtMillis(System.currentTimeMillis()), r.key());
+  }
+
+  // ---------------------------------------------------------------- pause
+
+  boolean paused() {
+    return paused;
+  }
+
+  /** Pauses or resumes the queue; completes once a durable store wrote it (it survives a restart). */
+  Future<Void> pause(boolean pause) {
+    paused = pause;
+    return store.pause(pause).onSuccess(v -> {
+      log.info("Queue '{}' {}", name(), pause ? "paused: it admits items and starts none" : "resumed");
+      if (!pause) {
+        wakeAll();
+      }
+    });
   }
 
   // ---------------------------------------------------------------- cancel
@@ -415,7 +439,7 @@ final class Dispatcher implements HostedService {
 
   /** Cheap and possibly stale: whether a claim may find an item. */
   boolean hasDue() {
-    return store.hasDue();
+    return !paused && store.hasDue();
   }
 
   /**
@@ -424,7 +448,7 @@ final class Dispatcher implements HostedService {
    * stop waits for this worker, or the worker sees the stop and takes nothing.
    */
   Item claim() {
-    if (state != State.RUNNING || !store.hasDue()) {
+    if (state != State.RUNNING || paused || !store.hasDue()) {
       return null;
     }
     running.incrementAndGet();

@@ -32,6 +32,17 @@ interface ItemStore {
    */
   Future<Long> open(Context context, Runnable due);
 
+  /**
+   * Pauses (true) or resumes the queue: a paused store hands no item to a worker. A durable store writes the state,
+   * and {@link #pausedAtOpen()} reads it back at the next start.
+   */
+  Future<Void> pause(boolean paused);
+
+  /** After {@link #open}: whether the queue was paused when the last process stopped (memory: never). */
+  default boolean pausedAtOpen() {
+    return false;
+  }
+
   /** True when items survive a restart: a running item cut short by a shutdown then goes back to {@code queued}. */
   default boolean durable() {
     return false;

@@ -148,12 +148,14 @@ final class SqliteDatabase {
         s.execute("CREATE INDEX items_claim ON items (queue, state, run_at, seq)");
       }
       if (version < 2) {
-        // v2: the error of each failed attempt (a JSON array, the last 10); the unique key of an item; listings.
+        // v2: the error of each failed attempt (a JSON array, the last 10); the unique key of an item; listings;
+        // a queue's pause, which survives restarts.
         s.execute("ALTER TABLE items ADD COLUMN errors TEXT");
         s.execute("ALTER TABLE items ADD COLUMN key TEXT");
         s.execute("CREATE UNIQUE INDEX items_key ON items (queue, key) WHERE key IS NOT NULL"
             + " AND state IN ('queued', 'running')");
         s.execute("CREATE INDEX items_list ON items (queue, seq)");   // listings, newest first
+        s.execute("CREATE TABLE queues (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0)");
       }
       if (version < SCHEMA_VERSION) {
         s.execute("DELETE FROM berth_schema");

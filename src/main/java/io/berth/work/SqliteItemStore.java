@@ -62,6 +62,8 @@ final class SqliteItemStore implements ItemStore {
   private final LongAdder[] reached = new LongAdder[ItemState.values().length];
 
   private volatile boolean stopped;
+  /** While set, the writer claims nothing ahead: a paused queue's rows stay queued on disk. */
+  private volatile boolean paused;
   /** Writer-only: whether a due row may be on disk; the earliest run time of a queued row (MAX_VALUE: none). */
   private volatile boolean maybeDue = true;
   private volatile long nextDueAt = Long.MAX_VALUE;
@@ -113,6 +115,12 @@ final class SqliteItemStore implements ItemStore {
             deadNow.set(r.next() ? r.getLong(1) : 0);
           }
         }
+        try (PreparedStatement s = c.prepareStatement("SELECT paused FROM queues WHERE name = ?")) {
+          s.setString(1, queue);
+          try (ResultSet r = s.executeQuery()) {
+            paused = r.next() && r.getInt(1) != 0;
+          }
+        }
       }
 
       @Override
@@ -130,6 +138,29 @@ final class SqliteItemStore implements ItemStore {
       }
     });
     return kept.future();
+  }
+
+  @Override
+  public boolean pausedAtOpen() {
+    return paused;
+  }
+
+  @Override
+  public Future<Void> pause(boolean pause) {
+    paused = pause;
+    return this.<Void>read(c -> {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO queues (name, paused) VALUES (?, ?)"
+          + " ON CONFLICT (name) DO UPDATE SET paused = excluded.paused")) {
+        s.setString(1, queue);
+        s.setInt(2, pause ? 1 : 0);
+        s.executeUpdate();
+      }
+      return null;
+    }, v -> {
+      if (!pause) {
+        maybeDue = true;
+      }
+    });
   }
 
   @Override
@@ -240,7 +271,7 @@ final class SqliteItemStore implements ItemStore {
 
   /** The writer's wait bound for this queue: 0 when it wants a batch now, else until its next due row. */
   long millisUntilDue(long now) {
-    if (stopped || buffered.get() >= ahead / 2) {
+    if (stopped || paused || buffered.get() >= ahead / 2) {
       return Long.MAX_VALUE;
     }
     if (maybeDue) {
@@ -253,7 +284,7 @@ final class SqliteItemStore implements ItemStore {
   void claimAhead(Connection c, long now) throws SQLException {
     fetchAsked.set(false);
     int want = ahead - buffered.get();
-    if (stopped || want < ahead / 2 || !(maybeDue || nextDueAt <= now)) {
+    if (stopped || paused || want < ahead / 2 || !(maybeDue || nextDueAt <= now)) {
       return;
     }
     if (claim == null) {

@@ -141,6 +141,23 @@ public final class WorkQueue {
     return dispatcher.find(id);
   }
 
+  /**
+   * Pauses the queue: it still admits items but starts none (running ones finish) until {@link #resume()}. With the
+   * SQLite store the pause survives restarts.
+   */
+  public Future<Void> pause() {
+    return dispatcher.pause(true);
+  }
+
+  /** Resumes a paused queue: its due items start. */
+  public Future<Void> resume() {
+    return dispatcher.pause(false);
+  }
+
+  public boolean paused() {
+    return dispatcher.paused();
+  }
+
   public QueueStats stats() {
     return dispatcher.stats();
   }

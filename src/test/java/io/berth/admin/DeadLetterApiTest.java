@@ -144,4 +144,17 @@ class DeadLetterApiTest {
     api.get("/api/v1/queues/q/items?limit=abc").assertError(400, "invalid_limit");
     api.get("/api/v1/queues/q/items?cursor=zzz").assertError(400, "invalid_cursor");
   }
+
+  @Test
+  void aQueueIsPausedAndResumed() {
+    Resp paused = api.post("/api/v1/queues/q/pause", null, "");
+    assertThat(paused.status()).isEqualTo(200);
+    assertThat(paused.json().getBoolean("paused")).isTrue();
+    assertThat(api.get("/api/v1/queues").json().getJsonArray("queues").getJsonObject(0).getBoolean("paused")).isTrue();
+    String id = api.post("/api/v1/queues/q/items", JSON, "{\"type\":\"log\"}").json().getString("id");
+    assertThat(status(id)).isEqualTo("queued");
+    assertThat(api.post("/api/v1/queues/q/resume", null, "").json().getBoolean("paused")).isFalse();
+    await().atMost(Duration.ofSeconds(5)).until(() -> "succeeded".equals(status(id)));
+    api.post("/api/v1/queues/nope/pause", null, "").assertError(404, "unknown_queue");
+  }
 }

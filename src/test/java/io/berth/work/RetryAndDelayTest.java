@@ -265,6 +265,9 @@ class RetryAndDelayTest {
         assertThat(r.getString(1)).isEqualTo("old-1");
         assertThat(r.getString(2)).isNull();
       }
+      try (ResultSet r = s.executeQuery("SELECT count(*) FROM queues")) {
+        assertThat(r.next()).isTrue();
+      }
     }
   }
 }
