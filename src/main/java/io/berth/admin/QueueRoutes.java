@@ -2,6 +2,7 @@ package io.berth.admin;
 
 import io.berth.core.HostView;
 import io.berth.service.HostState;
+import io.berth.work.ItemState;
 import io.berth.work.ItemStatus;
 import io.berth.work.WorkException;
 import io.berth.work.WorkItems;
@@ -15,7 +16,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * The queue routes: {@code GET /api/v1/queues}, {@code POST /api/v1/queues/{queue}/items} (202 with the item id and
- * a {@code Location}), {@code GET /api/v1/queues/{queue}/items/{id}}. An enqueue goes through the queue's one
+ * a {@code Location}), {@code GET /api/v1/queues/{queue}/items/{id}}, and the dead letters: {@code GET …/dead},
+ * {@code POST …/items/{id}/retry}, {@code POST …/dead/retry} (all), {@code DELETE …/dead/{id}}. An enqueue goes through the queue's one
  * admission step, as every other enqueue does; {@link WorkException} codes map to statuses here.
  */
 final class QueueRoutes implements RouteGroup {
@@ -32,7 +34,157 @@ final class QueueRoutes implements RouteGroup {
   public void mount(Router router) {
     router.get(AdminServer.API + "/queues").handler(this::list);
     body.install(router.post(AdminServer.API + "/queues/:queue/items")).handler(this::enqueue);
+    router.get(AdminServer.API + "/queues/:queue/items").handler(this::items);
     router.get(AdminServer.API + "/queues/:queue/items/:id").handler(this::status);
+    router.delete(AdminServer.API + "/queues/:queue/items/:id").handler(this::cancel);
+    router.post(AdminServer.API + "/queues/:queue/items/:id/retry").handler(this::retry);
+    router.get(AdminServer.API + "/queues/:queue/dead").handler(this::dead);
+    router.post(AdminServer.API + "/queues/:queue/pause").handler(rc -> pause(rc, true));
+    router.post(AdminServer.API + "/queues/:queue/resume").handler(rc -> pause(rc, false));
+    router.post(AdminServer.API + "/queues/:queue/dead/retry").handler(this::retryAll);
+    router.delete(AdminServer.API + "/queues/:queue/dead/:id").handler(this::deleteDead);
+  }
+
+  /** 200 cancelled (it had not started), 202 cancelling (its token is cancelled), 409 when it already ended. */
+  private void cancel(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String id = rc.pathParam("id");
+    queue.cancel(id).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+        return;
+      }
+      ItemState was = ar.result().orElse(null);
+      if (was == null) {
+        rc.fail(unknownItem(queue, id));
+      } else if (was.isFinal()) {
+        rc.fail(new ApiException(409, "already_finished", "Item '" + AdminServer.abbreviate(id) + "' of queue '"
+            + queue.name() + "' has already ended: " + was.label() + "."));
+      } else {
+        boolean running = was == ItemState.RUNNING;
+        AdminServer.json(rc, running ? 202 : 200, new JsonObject().put("id", id).put("queue", queue.name())
+            .put("status", running ? "cancelling" : "cancelled"));
+      }
+    });
+  }
+
+  /** {@code GET …/items?state=&type=&limit=&cursor=}: newest first, with the cursor of the next page. */
+  private void items(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String rawState = rc.request().getParam("state");
+    ItemState state = null;
+    if (rawState != null) {
+      try {
+        state = ItemState.fromLabel(rawState);
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(400, "invalid_state", "The parameter 'state' must be one of "
+            + java.util.Arrays.stream(ItemState.values()).map(ItemState::label).toList() + ", not '"
+            + AdminServer.abbreviate(rawState) + "'.");
+      }
+    }
+    int limit = limit(rc, 50);
+    String type = rc.request().getParam("type");
+    String cursor = rc.request().getParam("cursor");
+    queue.list(state, type, limit, cursor).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(ar.cause() instanceof IllegalArgumentException
+            ? new ApiException(400, "invalid_cursor", "The parameter 'cursor' must be a 'next' this queue answered.")
+            : toApi(ar.cause(), queue));
+        return;
+      }
+      JsonArray items = new JsonArray();
+      ar.result().items().forEach(st -> items.add(st.toJson()));
+      AdminServer.json(rc, 200, new JsonObject().put("queue", queue.name()).put("items", items)
+          .put("next", ar.result().next()));
+    });
+  }
+
+  /** The {@code limit} parameter: 1 to 1000, {@code def} when absent. */
+  private static int limit(RoutingContext rc, int def) {
+    String raw = rc.request().getParam("limit");
+    if (raw == null) {
+      return def;
+    }
+    int limit;
+    try {
+      limit = Integer.parseInt(raw);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 1000) {
+      throw new ApiException(400, "invalid_limit", "The parameter 'limit' must be a whole number from 1 to 1000, not '"
+          + AdminServer.abbreviate(raw) + "'.");
+    }
+    return limit;
+  }
+
+  /** Pauses or resumes a queue; 200 with its new state once stored. */
+  private void pause(RoutingContext rc, boolean pause) {
+    WorkQueue queue = queue(rc);
+    (pause ? queue.pause() : queue.resume()).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+      } else {
+        AdminServer.json(rc, 200, new JsonObject().put("queue", queue.name()).put("paused", pause));
+      }
+    });
+  }
+
+  private void dead(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    int limit = limit(rc, 100);
+    queue.dead(limit).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+        return;
+      }
+      JsonArray items = new JsonArray();
+      ar.result().forEach(s -> items.add(s.toJson()));
+      AdminServer.json(rc, 200, new JsonObject().put("queue", queue.name()).put("items", items));
+    });
+  }
+
+  private void retry(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String id = rc.pathParam("id");
+    queue.retry(id).onComplete(ar -> deadAnswer(rc, queue, id, ar, 202, "queued"));
+  }
+
+  private void deleteDead(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    String id = rc.pathParam("id");
+    queue.deleteDead(id).onComplete(ar -> deadAnswer(rc, queue, id, ar, 200, "deleted"));
+  }
+
+  /** The answer of an operation on one dead item: 404 when unknown, 409 when it is not dead. */
+  private static void deadAnswer(RoutingContext rc, WorkQueue queue, String id,
+                                 io.vertx.core.AsyncResult<java.util.Optional<ItemState>> ar, int status, String now) {
+    if (ar.failed()) {
+      rc.fail(toApi(ar.cause(), queue));
+    } else if (ar.result().isEmpty()) {
+      rc.fail(unknownItem(queue, id));
+    } else if (ar.result().get() != ItemState.DEAD) {
+      rc.fail(new ApiException(409, "not_dead", "Item '" + AdminServer.abbreviate(id) + "' of queue '" + queue.name()
+          + "' is " + ar.result().get().label() + ", not dead."));
+    } else {
+      AdminServer.json(rc, status, new JsonObject().put("id", id).put("queue", queue.name()).put("status", now));
+    }
+  }
+
+  private void retryAll(RoutingContext rc) {
+    WorkQueue queue = queue(rc);
+    queue.retryDead().onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(toApi(ar.cause(), queue));
+      } else {
+        AdminServer.json(rc, 202, new JsonObject().put("queue", queue.name()).put("queued", ar.result()));
+      }
+    });
+  }
+
+  private static ApiException unknownItem(WorkQueue queue, String id) {
+    return new ApiException(404, "unknown_item", "No item '" + AdminServer.abbreviate(id) + "' in queue '"
+        + queue.name() + "': it never existed or its status has expired.");
   }
 
   private void list(RoutingContext rc) {
@@ -42,7 +194,8 @@ final class QueueRoutes implements RouteGroup {
       WorkQueue q = work.queue(name);
       queues.add(q.stats().toJson()
           .put("fullMode", q.options().fullMode().label())
-          .put("concurrency", q.options().concurrency()));
+          .put("concurrency", q.options().concurrency())
+          .put("paused", q.paused()));
     }
     AdminServer.json(rc, 200, new JsonObject().put("queues", queues).put("fire", work.fireStats().toJson()));
   }
@@ -61,11 +214,15 @@ final class QueueRoutes implements RouteGroup {
       throw invalid(e, json);
     }
     String name = queue.name();
-    queue.enqueue(item.type(), item.payload()).onComplete(ar -> {
+    queue.submit(item).onComplete(ar -> {
       if (ar.succeeded()) {
-        String id = ar.result();
+        String id = ar.result().id();
         rc.response().putHeader("Location", AdminServer.API + "/queues/" + name + "/items/" + id);
-        AdminServer.json(rc, 202, new JsonObject().put("id", id).put("queue", name).put("status", "queued"));
+        if (ar.result().created()) {
+          AdminServer.json(rc, 202, new JsonObject().put("id", id).put("queue", name).put("status", "queued"));
+        } else {   // an unfinished item has the key: its id, nothing created
+          AdminServer.json(rc, 200, new JsonObject().put("id", id).put("queue", name).put("duplicate", true));
+        }
       } else {
         rc.fail(toApi(ar.cause(), queue));
       }
@@ -82,8 +239,7 @@ final class QueueRoutes implements RouteGroup {
       }
       ItemStatus status = ar.result().orElse(null);
       if (status == null) {
-        rc.fail(new ApiException(404, "unknown_item", "No item '" + AdminServer.abbreviate(id) + "' in queue '"
-            + queue.name() + "': it never existed or its status has expired."));
+        rc.fail(unknownItem(queue, id));
       } else {
         AdminServer.json(rc, 200, status.toJson());
       }
@@ -113,9 +269,14 @@ final class QueueRoutes implements RouteGroup {
       return new ApiException(400, "invalid_payload", "The field 'payload' must be a JSON object, not "
           + JsonBody.describe(json.getValue(WorkItems.PAYLOAD)) + ".");
     }
+    if (WorkItems.DELAY.equals(field) || WorkItems.RUN_AT.equals(field) || WorkItems.KEY.equals(field)) {
+      String code = WorkItems.DELAY.equals(field) ? "invalid_delay"
+          : WorkItems.KEY.equals(field) ? "invalid_key" : "invalid_run_at";
+      return new ApiException(400, code, capitalised(e.getMessage()) + ".");
+    }
     if (field != null) {
       return new ApiException(400, "unknown_field", "The field '" + AdminServer.abbreviate(field)
-          + "' is not allowed; an item has only 'type' and 'payload'.");
+          + "' is not allowed; an item has only 'type', 'payload', 'runAt', 'delay' and 'key'.");
     }
     return new ApiException(400, e.code(), capitalised(e.getMessage()) + ".");
   }

@@ -54,7 +54,8 @@ final class Admission {
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private long waiterTimer = -1;
 
-  private record Waiter(String type, JsonObject payload, Handlers.Entry handler, Promise<String> reply,
+  private record Waiter(String type, JsonObject payload, Handlers.Entry handler, long runAt, String key,
+                        Promise<String> reply,
                         long deadline) {
   }
 
@@ -103,13 +104,13 @@ final class Admission {
    * Admission, from any thread: admits at once when there is room and nobody waits, refuses in reject mode, and
    * otherwise parks the request on the queue's context. The future completes on the caller's context, if any.
    */
-  Future<String> submit(String type, JsonObject payload, Handlers.Entry handler) {
+  Future<String> submit(String type, JsonObject payload, Handlers.Entry handler, long runAt, String key) {
     Context ctx = context;
     if (ctx == null || !open) {
       return Future.failedFuture(stopping());
     }
     if (waiting.get() == 0 && tryReserve()) {
-      return admit(type, payload, handler);
+      return admit(type, payload, handler, runAt, key);
     }
     if (refuseParking) {
       return Future.failedFuture(stopping());
@@ -121,7 +122,7 @@ final class Admission {
     }
     waiting.incrementAndGet();
     Promise<String> parked = Promise.promise();
-    incoming.offer(new Waiter(type, payload, handler, parked,
+    incoming.offer(new Waiter(type, payload, handler, runAt, key, parked,
         System.nanoTime() + options.enqueueTimeout().toNanos()));
     Context caller = Vertx.currentContext();
     if (caller == ctx) {
@@ -140,6 +141,11 @@ final class Admission {
     }
     // Hand the outcome back on the caller's context, as a Vert.x caller expects.
     return Futures.backOn(caller, parked.future());
+  }
+
+  /** {@code n} items come back (re-enqueued dead letters): they hold slots, even past the capacity, until they end. */
+  void adopt(long n) {
+    reserved.addAndGet((int) Math.min(Integer.MAX_VALUE / 2, n));
   }
 
   /** An admitted item ended: its slot is free for the next one (a parked request first). */
@@ -169,14 +175,25 @@ final class Admission {
   }
 
   /** Admits an item whose slot is reserved: its id, the store, then the listener (a worker is woken). */
-  private Future<String> admit(String type, JsonObject payload, Handlers.Entry handler) {
+  private Future<String> admit(String type, JsonObject payload, Handlers.Entry handler, long runAt, String key) {
     // Decimal: the JDK's fastest long-to-string.
-    Item item = new Item(idPrefix.concat(Long.toString(ids.incrementAndGet())), type, payload, handler);
-    Future<Void> stored = store.append(item);
+    Item item = new Item(idPrefix.concat(Long.toString(ids.incrementAndGet())), type, payload, handler, runAt, key);
+    Future<String> stored = store.append(item);
     if (stored.isComplete()) {   // the memory store: no further future, no hop
-      return stored.succeeded() ? accepted(item) : refused(stored.cause());
+      return outcome(item, stored);
     }
-    return stored.transform(ar -> ar.succeeded() ? accepted(item) : refused(ar.cause()));
+    return stored.transform(ar -> outcome(item, stored));
+  }
+
+  private Future<String> outcome(Item item, Future<String> stored) {
+    if (stored.failed()) {
+      return refused(stored.cause());
+    }
+    if (stored.result() != null) {   // an unfinished item has its key: nothing was created
+      release();
+      return Future.failedFuture(new Duplicate(stored.result()));
+    }
+    return accepted(item);
   }
 
   private Future<String> accepted(Item item) {
@@ -215,7 +232,7 @@ final class Admission {
     while (open && !waiters.isEmpty() && tryReserve()) {
       Waiter w = waiters.pollFirst();
       waiting.decrementAndGet();
-      admit(w.type, w.payload, w.handler).onComplete(w.reply);
+      admit(w.type, w.payload, w.handler, w.runAt, w.key).onComplete(w.reply);
     }
     for (Waiter w; refuseParking && (w = waiters.pollFirst()) != null; ) {
       waiting.decrementAndGet();

@@ -10,6 +10,7 @@ import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
@@ -76,6 +77,8 @@ final class Dispatcher implements HostedService {
   private final List<String> workerDeployments = new CopyOnWriteArrayList<>();
 
   private volatile State state = State.NEW;
+  /** A paused queue admits but starts nothing; its running items finish. */
+  private volatile boolean paused;
   private volatile Context context;
   private volatile Promise<Void> drained;
   private Vertx vertx;
@@ -135,9 +138,14 @@ final class Dispatcher implements HostedService {
     long[] kept = new long[1];
     // The workers first: a durable store hands its first claimed batch to them as soon as it opens.
     return deployWorkers(deployment)
-        .compose(v -> Futures.backOn(context, store.open(this::wakeOne)))
+        .compose(v -> Futures.backOn(context, store.open(context, this::wakeOne)))
         .map(count -> {
           kept[0] = count;
+          paused = store.pausedAtOpen();
+          if (paused) {
+            log.info("Queue '{}' is paused (since the last run): it admits items and starts none until resumed",
+                name());
+          }
           return null;
         })
         .compose(v -> {
@@ -258,9 +266,95 @@ final class Dispatcher implements HostedService {
     return h;
   }
 
-  /** Enqueues an item whose handler is known; see {@link Admission#submit}. */
-  Future<String> submit(String type, JsonObject payload, Handlers.Entry handler) {
-    return admission.submit(type, payload, handler);
+  /** Enqueues an item whose handler is known, not run before {@code runAt} (epoch ms; 0: at once). */
+  Future<String> submit(String type, JsonObject payload, Handlers.Entry handler, long runAt) {
+    return admission.submit(type, payload, handler, runAt, null);
+  }
+
+  /** Enqueues a validated request (its type not checked yet). */
+  Future<String> submit(WorkItems.Request r) {
+    Handlers.Entry handler;
+    try {
+      handler = handler(r.type());
+    } catch (WorkException e) {
+      return Future.failedFuture(e);
+    }
+    return admission.submit(r.type(), r.payload(), handler, r.runAtMillis(System.currentTimeMillis()), r.key());
+  }
+
+  // ---------------------------------------------------------------- pause
+
+  boolean paused() {
+    return paused;
+  }
+
+  /** Pauses or resumes the queue; completes once a durable store wrote it (it survives a restart). */
+  Future<Void> pause(boolean pause) {
+    paused = pause;
+    return store.pause(pause).onSuccess(v -> {
+      log.info("Queue '{}' {}", name(), pause ? "paused: it admits items and starts none" : "resumed");
+      if (!pause) {
+        wakeAll();
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- cancel
+
+  /** The reason on the token of an item cancelled by request. */
+  static final String CANCELLED = "cancelled";
+
+  /**
+   * Cancels item {@code id}: at once when it has not started (its slot freed), else by its token (it ends
+   * {@code cancelled} when its handler gives up). Completes with the store's finding, empty for an unknown item.
+   */
+  Future<Optional<ItemStore.Cancel>> cancel(String id) {
+    return store.cancel(id).onSuccess(found -> found.ifPresent(c -> {
+      if (c.was() == ItemState.QUEUED || c.was() == ItemState.RETRYING) {
+        admission.release();
+        HostEvents events = host.events();
+        if (events.wanted(ItemEvent.TOPIC)) {
+          ItemStatus s = c.now();
+          events.publish(new ItemEvent(name(), s.id(), s.type(), ItemState.CANCELLED, s.attempts(), s.error()));
+        }
+      } else if (c.was() == ItemState.RUNNING) {
+        for (Worker w : workers) {
+          if (w.cancel(id, CANCELLED)) {
+            break;
+          }
+        }
+      }
+    }));
+  }
+
+  // ---------------------------------------------------------------- dead letters
+
+  Future<ItemStore.Page> list(ItemState state, String type, int limit, String cursor) {
+    return store.list(state, type, limit, cursor);
+  }
+
+  Future<List<ItemStatus>> dead(int limit) {
+    return store.dead(limit);
+  }
+
+  Future<Optional<ItemState>> retryDead(String id) {
+    return store.revive(id).onSuccess(found -> {
+      if (found.orElse(null) == ItemState.DEAD) {
+        admission.adopt(1);
+        wakeOne();
+      }
+    });
+  }
+
+  Future<Long> retryAllDead() {
+    return store.reviveAll().onSuccess(n -> {
+      admission.adopt(n);
+      wakeAll();
+    });
+  }
+
+  Future<Optional<ItemState>> deleteDead(String id) {
+    return store.delete(id);
   }
 
   /** Admission accepted {@code item} (on the thread that admitted it). */
@@ -295,10 +389,9 @@ final class Dispatcher implements HostedService {
     Future<String> f;
     try {
       if (message.body() instanceof LocalWork local) {
-        f = submit(local.type, null, local.handler);
+        f = submit(local.type, null, local.handler, 0);
       } else {
-        WorkItems.Request r = WorkItems.parse(message.body());
-        f = submit(r.type(), r.payload(), handler(r.type()));
+        f = submit(WorkItems.parse(message.body()));
       }
     } catch (WorkException e) {
       f = Future.failedFuture(e);
@@ -314,6 +407,8 @@ final class Dispatcher implements HostedService {
   private static void reply(Message<Object> message, Future<String> outcome) {
     if (outcome.succeeded()) {
       message.reply(outcome.result());
+    } else if (outcome.cause() instanceof Duplicate d) {
+      message.reply(d.id, new DeliveryOptions().addHeader(WorkQueues.CREATED_HEADER, "false"));
     } else if (outcome.cause() instanceof WorkException w) {
       message.fail(WorkException.REPLY_FAILURE_CODE, w.code() + ": " + w.getMessage());
     } else {
@@ -344,7 +439,7 @@ final class Dispatcher implements HostedService {
 
   /** Cheap and possibly stale: whether a claim may find an item. */
   boolean hasDue() {
-    return store.hasDue();
+    return !paused && store.hasDue();
   }
 
   /**
@@ -353,7 +448,7 @@ final class Dispatcher implements HostedService {
    * stop waits for this worker, or the worker sees the stop and takes nothing.
    */
   Item claim() {
-    if (state != State.RUNNING || !store.hasDue()) {
+    if (state != State.RUNNING || paused || !store.hasDue()) {
       return null;
     }
     running.incrementAndGet();
@@ -370,12 +465,17 @@ final class Dispatcher implements HostedService {
     published(item);
   }
 
-  /** A worker ended {@code item} (its state is final): record it and free its slot. */
+  /** A worker ended a run of {@code item}: record it, and free its slot unless it waits for a retry. */
   void finished(Item item) {
+    boolean again = item.state() == ItemState.RETRYING;
+    if (!again && item.attempts() == 1) {
+      latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, item.waitedNanos() / 1000)));
+    }
     store.finished(item);
-    latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, item.waitedNanos() / 1000)));
     published(item);
-    admission.release();
+    if (!again) {
+      admission.release();
+    }
     notRunning();
   }
 
@@ -408,10 +508,10 @@ final class Dispatcher implements HostedService {
 
   QueueStats stats() {
     return new QueueStats(name(), options.capacity(), (int) store.count(ItemState.QUEUED),
-        (int) store.count(ItemState.RUNNING), admission.enqueued(), admission.rejected(),
-        store.count(ItemState.SUCCEEDED), store.count(ItemState.FAILED), store.count(ItemState.CANCELLED),
-        store.count(ItemState.TIMED_OUT), latency.getValueAtPercentile(50), latency.getValueAtPercentile(99),
-        latency.getMaxValue());
+        (int) store.count(ItemState.RUNNING), (int) store.count(ItemState.RETRYING), admission.enqueued(),
+        admission.rejected(), store.count(ItemState.SUCCEEDED), store.count(ItemState.FAILED),
+        store.count(ItemState.DEAD), store.count(ItemState.CANCELLED), store.count(ItemState.TIMED_OUT),
+        latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue());
   }
 
   private static String newIdPrefix() {

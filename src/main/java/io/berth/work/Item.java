@@ -3,6 +3,8 @@ package io.berth.work;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One admitted work item. Admission creates it with its id and enqueue time (final); from then on only the worker
@@ -16,10 +18,15 @@ final class Item {
   final String type;
   final JsonObject payload;
   final Handlers.Entry handler;
+  /** The unique key (null: none): no other unfinished item of the queue has it. */
+  final String key;
   final long enqueuedNanos;
   final long enqueuedMillis;
-  /** Not claimed before this time (epoch ms). */
-  final long runAtMillis;
+  /** The most attempt errors an item keeps (the last ones). */
+  static final int ERRORS_KEPT = 10;
+
+  /** Not claimed before this time (epoch ms): its delay, or its next attempt's backoff. */
+  volatile long runAtMillis;
   /** A durable store's row key, set before the item is published to a worker (0 in memory). */
   final long seq;
 
@@ -28,22 +35,31 @@ final class Item {
   private volatile long startedMillis;
   private volatile long finishedMillis;
   private volatile String error;
+  /** The error of each failed attempt, oldest first, at most {@link #ERRORS_KEPT}; replaced whole (immutable). */
+  private volatile List<String> errors = List.of();
   private volatile ItemState state = ItemState.QUEUED;
 
   Item(String id, String type, JsonObject payload, Handlers.Entry handler) {
+    this(id, type, payload, handler, 0, null);
+  }
+
+  /** A new item, not run before {@code runAtMillis} (0 or a past time: at once), with its unique key or null. */
+  Item(String id, String type, JsonObject payload, Handlers.Entry handler, long runAtMillis, String key) {
     this.id = id;
+    this.key = key;
     this.type = type;
     this.payload = payload;
     this.handler = handler;
     this.enqueuedNanos = System.nanoTime();
     this.enqueuedMillis = System.currentTimeMillis();
-    this.runAtMillis = enqueuedMillis;
+    this.runAtMillis = Math.max(runAtMillis, enqueuedMillis);
     this.seq = 0;
   }
 
   private Item(long seq, String id, String type, JsonObject payload, Handlers.Entry handler, int attempts,
                long enqueuedMillis, long runAtMillis) {
     this.seq = seq;
+    this.key = null;
     this.id = id;
     this.type = type;
     this.payload = payload;
@@ -56,8 +72,10 @@ final class Item {
 
   /** An item read back from a durable store, {@code attempts} runs behind it; handler null when its type has none. */
   static Item stored(long seq, String id, String type, JsonObject payload, Handlers.Entry handler, int attempts,
-                     long enqueuedMillis, long runAtMillis) {
-    return new Item(seq, id, type, payload, handler, attempts, enqueuedMillis, runAtMillis);
+                     long enqueuedMillis, long runAtMillis, List<String> errors) {
+    Item item = new Item(seq, id, type, payload, handler, attempts, enqueuedMillis, runAtMillis);
+    item.errors = errors == null ? List.of() : List.copyOf(errors);
+    return item;
   }
 
   /** The claiming worker's transition {@code queued → running}; returns the attempt number. */
@@ -73,8 +91,41 @@ final class Item {
   /** The claiming worker's transition to a final state, with the error (null on success). */
   void end(ItemState outcome, String why) {
     error = why;
+    if (why != null && outcome != ItemState.CANCELLED) {
+      errors = appended(errors, why);
+    }
     finishedMillis = System.currentTimeMillis();
     state = outcome;
+  }
+
+  /** The claiming worker's transition {@code running → retrying}: attempt failed with {@code why}, next at {@code at}. */
+  void retry(long at, String why) {
+    error = why;
+    errors = appended(errors, why);
+    finishedMillis = System.currentTimeMillis();
+    runAtMillis = at;
+    state = ItemState.RETRYING;
+  }
+
+  /** {@code dead → queued}: re-enqueued with all its attempts again (its errors kept); never called concurrently. */
+  void revive() {
+    attempts = 0;
+    runAtMillis = System.currentTimeMillis();
+    startedNanos = 0;
+    startedMillis = 0;
+    finishedMillis = 0;
+    state = ItemState.QUEUED;
+  }
+
+  private static List<String> appended(List<String> list, String e) {
+    List<String> next = new ArrayList<>(Math.min(list.size() + 1, ERRORS_KEPT));
+    next.addAll(list.size() < ERRORS_KEPT ? list : list.subList(list.size() - ERRORS_KEPT + 1, list.size()));
+    next.add(e);
+    return List.copyOf(next);
+  }
+
+  List<String> errors() {
+    return errors;
   }
 
   /**
@@ -112,7 +163,7 @@ final class Item {
   ItemStatus snapshot(String queue) {
     ItemState s = state;
     return new ItemStatus(id, queue, type, s, attempts, instant(enqueuedMillis), instant(startedMillis),
-        instant(finishedMillis), error);
+        instant(finishedMillis), error, instant(runAtMillis), errors);
   }
 
   private static Instant instant(long millis) {

@@ -1,15 +1,23 @@
 package io.berth.work;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
- * A snapshot of one work item. Times are null until reached; {@code error} is set for failed, cancelled and
- * timed-out items.
+ * A snapshot of one work item. Times are null until reached; {@code error} is the last attempt's (set for retrying,
+ * dead, failed, cancelled and timed-out items), {@code errors} those of its failed attempts, oldest first (the last
+ * 10). {@code runAt}: not run before (its delay, or for a {@code retrying} item its next attempt).
  */
 public record ItemStatus(String id, String queue, String type, ItemState state, int attempts, Instant enqueuedAt,
-                         Instant startedAt, Instant finishedAt, String error) {
+                         Instant startedAt, Instant finishedAt, String error, Instant runAt, List<String> errors) {
+
+  /** When a {@code retrying} item runs again; null in any other state. */
+  public Instant nextAttemptAt() {
+    return state == ItemState.RETRYING ? runAt : null;
+  }
 
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
@@ -21,7 +29,13 @@ public record ItemStatus(String id, String queue, String type, ItemState state, 
         .put("enqueuedAt", enqueuedAt == null ? null : enqueuedAt.toString())
         .put("startedAt", startedAt == null ? null : startedAt.toString())
         .put("finishedAt", finishedAt == null ? null : finishedAt.toString())
-        .put("error", error);
+        .put("error", error)
+        .put("errors", new JsonArray(errors == null ? List.of() : errors));
+    if (state == ItemState.RETRYING) {
+      json.put("nextAttemptAt", String.valueOf(runAt));
+    } else if (state == ItemState.QUEUED && runAt != null) {
+      json.put("runAt", runAt.toString());
+    }
     return json;
   }
 }

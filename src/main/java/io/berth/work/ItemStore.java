@@ -1,5 +1,6 @@
 package io.berth.work;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 
 import java.util.List;
@@ -16,6 +17,9 @@ import java.util.Optional;
  */
 interface ItemStore {
 
+  /** The error of an item cancelled before it started. */
+  String CANCELLED_BY_REQUEST = "cancelled by request";
+
   /** What {@link #stop()} leaves: how many items stay in the store for the next start, and the ids it loses. */
   record StopReport(long kept, List<String> lost) {
   }
@@ -23,11 +27,20 @@ interface ItemStore {
   /**
    * Starts the store and completes with how many items it kept from the last run (they count against the queue's
    * capacity). {@code due} is to be called once per item that becomes claimable other than by an {@link #append}
-   * (a durable store's claimed batch, an item whose run time came): it wakes an idle worker. The memory store never
-   * calls it.
+   * (a durable store's claimed batch, an item whose run time came): it wakes an idle worker. Timers of the store
+   * (delayed items held in memory) run on {@code context}, the queue's.
    */
-  default Future<Long> open(Runnable due) {
-    return Future.succeededFuture(0L);
+  Future<Long> open(Context context, Runnable due);
+
+  /**
+   * Pauses (true) or resumes the queue: a paused store hands no item to a worker. A durable store writes the state,
+   * and {@link #pausedAtOpen()} reads it back at the next start.
+   */
+  Future<Void> pause(boolean paused);
+
+  /** After {@link #open}: whether the queue was paused when the last process stopped (memory: never). */
+  default boolean pausedAtOpen() {
+    return false;
   }
 
   /** True when items survive a restart: a running item cut short by a shutdown then goes back to {@code queued}. */
@@ -37,10 +50,11 @@ interface ItemStore {
 
   /**
    * Accepts an admitted item (its slot is reserved, its id given); the future completes once the item is accepted:
-   * at once in memory, once committed in a durable store. It fails with {@code stopping} after {@link #stop()}, and
-   * then the item was not kept anywhere. The hot path of the memory store: no lock, no hop.
+   * at once in memory, once committed in a durable store, with null; or, when the item has a unique key that an
+   * unfinished item of the queue has, with that item's id, and nothing is kept. It fails with {@code stopping} after
+   * {@link #stop()}, and then the item was not kept anywhere. The hot path of the memory store: no lock, no hop.
    */
-  Future<Void> append(Item item);
+  Future<String> append(Item item);
 
   /**
    * The next due item for a worker (oldest first), or null when none is due now. Never blocks: a durable store
@@ -55,8 +69,9 @@ interface ItemStore {
   void started(Item item);
 
   /**
-   * The claiming worker ended {@code item}: its state is final ({@code succeeded}, {@code failed},
-   * {@code cancelled}, {@code timed-out}) and its error is set. A durable store may write this behind; an item whose
+   * The claiming worker ended a run of {@code item}: its state is final ({@code succeeded}, {@code dead},
+   * {@code cancelled}, {@code timed-out}) and its error is set, or {@code retrying} with its next run time (the store
+   * holds it until then), or {@code queued} (a durable store's shutdown hand-back). A durable store may write this behind; an item whose
    * end was not written runs again after a restart (at least once).
    */
   void finished(Item item);
@@ -70,8 +85,47 @@ interface ItemStore {
   }
 
   /**
-   * How many items are in {@code state}: queued and running now; for the final states, how many reached them (the
-   * memory store: since the queue started).
+   * What a cancel found: {@code was} {@code queued} or {@code retrying}: the store cancelled it ({@code now} is its
+   * {@code cancelled} status, its slot is to be freed); {@code running}: its worker is to cancel its token; a final
+   * state: nothing was done.
+   */
+  record Cancel(ItemState was, ItemStatus now) {
+  }
+
+  /** Cancels item {@code id} if it has not started; empty when the store has no such item. */
+  Future<Optional<Cancel>> cancel(String id);
+
+  /** One page of a listing, newest first; {@code next} is the cursor of the next page, null after the last. */
+  record Page(List<ItemStatus> items, String next) {
+  }
+
+  /**
+   * The items of the queue newest first, in {@code state} and of {@code type} when not null, at most {@code limit},
+   * after {@code cursor} (null: from the newest). The memory store lists what it holds (live items and the retained
+   * finished ones); a durable store lists its table.
+   *
+   * @throws IllegalArgumentException (as the future's failure) for a cursor this store did not make
+   */
+  Future<Page> list(ItemState state, String type, int limit, String cursor);
+
+  /** The dead items of the queue, newest first, at most {@code limit}. */
+  Future<List<ItemStatus>> dead(int limit);
+
+  /**
+   * Re-enqueues the dead item {@code id} with all its attempts again; completes with the state the item was in
+   * ({@code dead}: done; any other: nothing changed), or empty when the store has no such item.
+   */
+  Future<Optional<ItemState>> revive(String id);
+
+  /** Re-enqueues every dead item; completes with how many. */
+  Future<Long> reviveAll();
+
+  /** Deletes the dead item {@code id}; completes as {@link #revive(String)} does. */
+  Future<Optional<ItemState>> delete(String id);
+
+  /**
+   * How many items are in {@code state}: queued, running, retrying and dead (the dead letters) now; for the other
+   * final states, how many reached them since the queue started ({@code failed}: dead ones included).
    */
   long count(ItemState state);
 

@@ -3,6 +3,8 @@ package io.berth.work;
 import io.berth.config.ConfigReader;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,7 +12,8 @@ import java.util.Objects;
  * (100: the most items admitted and not yet finished, queued or running), {@code fullMode} ({@code wait} or
  * {@code reject}), {@code enqueueTimeout} (5s, how long a {@code wait} enqueue may wait for room),
  * {@code concurrency} (4 items at once), {@code timeout} (0s = none; per item, cancels its token),
- * {@code statusRetention} (10000 finished items kept for status queries).
+ * {@code statusRetention} (10000 finished items kept for status queries), {@code retry} ({@link RetryOptions}) and
+ * {@code types.<type>.retry} (a type's own retry settings, over the queue's).
  */
 public final class QueueOptions {
 
@@ -21,6 +24,8 @@ public final class QueueOptions {
   private int concurrency = 4;
   private Duration timeout = Duration.ZERO;
   private int statusRetention = 10_000;
+  private RetryOptions retry = new RetryOptions();
+  private final Map<String, RetryOptions> typeRetry = new HashMap<>();
 
   public QueueOptions(String name) {
     if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
@@ -37,6 +42,18 @@ public final class QueueOptions {
     concurrency = section.integer("concurrency", concurrency, 1, 1024);
     timeout = section.duration("timeout", timeout, Duration.ZERO);
     statusRetention = section.integer("statusRetention", statusRetention, 0, 10_000_000);
+    if (section.has("retry")) {
+      retry.read(section.section("retry"));
+    }
+    if (section.has("types")) {
+      ConfigReader types = section.section("types");
+      for (String type : types.names()) {
+        ConfigReader t = types.section(type);
+        if (t.has("retry")) {
+          typeRetry.put(type, typeRetry.getOrDefault(type, retry.copy()).read(t.section("retry")));
+        }
+      }
+    }
     return this;
   }
 
@@ -115,6 +132,28 @@ public final class QueueOptions {
       throw new IllegalArgumentException("statusRetention must not be negative");
     }
     this.statusRetention = statusRetention;
+    return this;
+  }
+
+  /** The queue's retry settings (its types' unless a type has its own). */
+  public RetryOptions retry() {
+    return retry;
+  }
+
+  public QueueOptions retry(RetryOptions retry) {
+    this.retry = Objects.requireNonNull(retry);
+    return this;
+  }
+
+  /** The retry settings of {@code type}: its own, else the queue's. */
+  public RetryOptions retry(String type) {
+    RetryOptions own = typeRetry.get(type);
+    return own == null ? retry : own;
+  }
+
+  /** Gives {@code type} retry settings of its own. */
+  public QueueOptions retry(String type, RetryOptions retry) {
+    typeRetry.put(Objects.requireNonNull(type), Objects.requireNonNull(retry));
     return this;
   }
 }

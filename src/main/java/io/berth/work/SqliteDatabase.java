@@ -32,7 +32,7 @@ final class SqliteDatabase {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
   /** The schema this code writes; a file with a higher version is refused. */
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
   private static final int MAX_OPS_PER_TRANSACTION = 8192;
 
   /** One unit of work for the writer: {@link #run} inside the transaction, then one of the two outcomes. */
@@ -146,8 +146,23 @@ final class SqliteDatabase {
             + " lease_owner TEXT,"                 // the claiming node (a cluster store expires leases)
             + " lease_until INTEGER)");
         s.execute("CREATE INDEX items_claim ON items (queue, state, run_at, seq)");
+      }
+      if (version < 2) {
+        // v2: the error of each failed attempt (a JSON array, the last 10); the unique key of an item; listings;
+        // a queue's pause, which survives restarts.
+        s.execute("ALTER TABLE items ADD COLUMN errors TEXT");
+        s.execute("ALTER TABLE items ADD COLUMN key TEXT");
+        s.execute("CREATE UNIQUE INDEX items_key ON items (queue, key) WHERE key IS NOT NULL"
+            + " AND state IN ('queued', 'running')");
+        s.execute("CREATE INDEX items_list ON items (queue, seq)");   // listings, newest first
+        s.execute("CREATE TABLE queues (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0)");
+      }
+      if (version < SCHEMA_VERSION) {
         s.execute("DELETE FROM berth_schema");
-        s.execute("INSERT INTO berth_schema (version) VALUES (1)");
+        s.execute("INSERT INTO berth_schema (version) VALUES (" + SCHEMA_VERSION + ")");
+        if (version > 0) {
+          log.info("Work store: {} migrated from schema {} to {}", file, version, SCHEMA_VERSION);
+        }
       }
       // Single node: whatever the last process left running runs again (its attempt was counted at the claim).
       return s.executeUpdate("UPDATE items SET state = 'queued', lease_owner = NULL, lease_until = NULL"

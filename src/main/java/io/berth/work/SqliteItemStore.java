@@ -5,6 +5,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,12 @@ final class SqliteItemStore implements ItemStore {
   private final int ahead;
   private final ConcurrentLinkedQueue<Item> buffer = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Item> local = new ConcurrentLinkedQueue<>();
+  /** In-process work not due yet (delayed, or retrying): it cannot be stored either. */
+  private final DelayedItems localDelayed = new DelayedItems();
+  /** Stored items waiting for a retry (approximate: counted as they fail, and as they are claimed again). */
+  private final AtomicLong retrying = new AtomicLong();
+  /** Dead rows of the queue (the dead letters), counted at open and kept up to date. */
+  private final AtomicLong deadNow = new AtomicLong();
   private final AtomicInteger buffered = new AtomicInteger();
   private final StatusStore recent;
   /** Whether the writer was asked for a batch and has not run since. */
@@ -55,6 +62,8 @@ final class SqliteItemStore implements ItemStore {
   private final LongAdder[] reached = new LongAdder[ItemState.values().length];
 
   private volatile boolean stopped;
+  /** While set, the writer claims nothing ahead: a paused queue's rows stay queued on disk. */
+  private volatile boolean paused;
   /** Writer-only: whether a due row may be on disk; the earliest run time of a queued row (MAX_VALUE: none). */
   private volatile boolean maybeDue = true;
   private volatile long nextDueAt = Long.MAX_VALUE;
@@ -63,6 +72,7 @@ final class SqliteItemStore implements ItemStore {
 
   // Writer-only prepared statements.
   private PreparedStatement insert;
+  private PreparedStatement byKey;
   private PreparedStatement claim;
   private PreparedStatement nextDue;
   private PreparedStatement end;
@@ -84,8 +94,9 @@ final class SqliteItemStore implements ItemStore {
   }
 
   @Override
-  public Future<Long> open(Runnable due) {
+  public Future<Long> open(Context context, Runnable due) {
     this.due = due;
+    localDelayed.open(context, due);
     Promise<Long> kept = Promise.promise();
     db.register(this);
     db.submit(new SqliteDatabase.Op() {
@@ -98,6 +109,16 @@ final class SqliteItemStore implements ItemStore {
           s.setString(2, ItemState.QUEUED.label());
           try (ResultSet r = s.executeQuery()) {
             n = r.next() ? r.getLong(1) : 0;
+          }
+          s.setString(2, ItemState.DEAD.label());
+          try (ResultSet r = s.executeQuery()) {
+            deadNow.set(r.next() ? r.getLong(1) : 0);
+          }
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT paused FROM queues WHERE name = ?")) {
+          s.setString(1, queue);
+          try (ResultSet r = s.executeQuery()) {
+            paused = r.next() && r.getInt(1) != 0;
           }
         }
       }
@@ -120,28 +141,63 @@ final class SqliteItemStore implements ItemStore {
   }
 
   @Override
-  public Future<Void> append(Item item) {
+  public boolean pausedAtOpen() {
+    return paused;
+  }
+
+  @Override
+  public Future<Void> pause(boolean pause) {
+    paused = pause;
+    return this.<Void>read(c -> {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO queues (name, paused) VALUES (?, ?)"
+          + " ON CONFLICT (name) DO UPDATE SET paused = excluded.paused")) {
+        s.setString(1, queue);
+        s.setInt(2, pause ? 1 : 0);
+        s.executeUpdate();
+      }
+      return null;
+    }, v -> {
+      if (!pause) {
+        maybeDue = true;
+      }
+    });
+  }
+
+  @Override
+  public Future<String> append(Item item) {
     if (stopped) {
       return Future.failedFuture(WorkException.stopping(queue, true));
     }
     if (item.payload == null) {   // in-process work: a lambda cannot be stored
       recent.add(item);
-      local.offer(item);
-      return Future.succeededFuture();
+      if (item.runAtMillis > item.enqueuedMillis) {
+        localDelayed.add(item);
+      } else {
+        local.offer(item);
+      }
+      return Future.succeededFuture(null);
     }
-    Promise<Void> stored = Promise.promise();
+    Promise<String> stored = Promise.promise();
     Context caller = Vertx.currentContext();
     db.submit(new SqliteDatabase.Op() {
+      String first;
+
       @Override
       public void run(Connection c) throws SQLException {
-        insert(c, item);
+        // One writer: the lookup and the insert cannot interleave with another enqueue of the same key.
+        first = item.key == null ? null : unfinishedWithKey(c, item.key);
+        if (first == null) {
+          insert(c, item);
+        }
       }
 
       @Override
       public void committed() {
-        onDisk.incrementAndGet();
-        maybeDue = true;
-        stored.complete();
+        if (first == null) {
+          onDisk.incrementAndGet();
+          maybeDue = true;
+        }
+        stored.complete(first);
       }
 
       @Override
@@ -154,16 +210,28 @@ final class SqliteItemStore implements ItemStore {
     return Futures.backOn(caller, stored.future());
   }
 
+  private String unfinishedWithKey(Connection c, String key) throws SQLException {
+    if (byKey == null) {
+      byKey = c.prepareStatement("SELECT id FROM items WHERE queue = ? AND key = ? AND state IN ('queued', 'running')");
+    }
+    byKey.setString(1, queue);
+    byKey.setString(2, key);
+    try (ResultSet r = byKey.executeQuery()) {
+      return r.next() ? r.getString(1) : null;
+    }
+  }
+
   private void insert(Connection c, Item item) throws SQLException {
     if (insert == null) {
-      insert = c.prepareStatement("INSERT INTO items (id, queue, type, payload, state, attempts, run_at, enqueued_at)"
-          + " VALUES (?, ?, ?, ?, 'queued', 0, ?, ?)");
+      insert = c.prepareStatement("INSERT INTO items (id, queue, type, payload, state, attempts, run_at, enqueued_at,"
+          + " key) VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)");
     }
+    insert.setString(7, item.key);
     insert.setString(1, item.id);
     insert.setString(2, queue);
     insert.setString(3, item.type);
     insert.setString(4, item.payload.encode());
-    insert.setLong(5, item.enqueuedMillis);
+    insert.setLong(5, item.runAtMillis);
     insert.setLong(6, item.enqueuedMillis);
     insert.executeUpdate();
   }
@@ -173,7 +241,10 @@ final class SqliteItemStore implements ItemStore {
     if (stopped) {
       return null;
     }
-    Item item = local.poll();
+    Item item = localDelayed.pollDue();
+    if (item == null) {
+      item = local.poll();
+    }
     if (item == null) {
       item = buffer.poll();
       if (item == null) {
@@ -195,12 +266,12 @@ final class SqliteItemStore implements ItemStore {
 
   @Override
   public boolean hasDue() {
-    return !stopped && (!buffer.isEmpty() || !local.isEmpty());
+    return !stopped && (!buffer.isEmpty() || !local.isEmpty() || localDelayed.hasDue());
   }
 
   /** The writer's wait bound for this queue: 0 when it wants a batch now, else until its next due row. */
   long millisUntilDue(long now) {
-    if (stopped || buffered.get() >= ahead / 2) {
+    if (stopped || paused || buffered.get() >= ahead / 2) {
       return Long.MAX_VALUE;
     }
     if (maybeDue) {
@@ -213,14 +284,14 @@ final class SqliteItemStore implements ItemStore {
   void claimAhead(Connection c, long now) throws SQLException {
     fetchAsked.set(false);
     int want = ahead - buffered.get();
-    if (stopped || want < ahead / 2 || !(maybeDue || nextDueAt <= now)) {
+    if (stopped || paused || want < ahead / 2 || !(maybeDue || nextDueAt <= now)) {
       return;
     }
     if (claim == null) {
       claim = c.prepareStatement("UPDATE items SET state = 'running', attempts = attempts + 1, lease_owner = ?"
           + " WHERE seq IN (SELECT seq FROM items WHERE queue = ? AND state = 'queued' AND run_at <= ?"
           + " ORDER BY run_at, seq LIMIT ?)"
-          + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at");
+          + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at, errors");
       nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND state = 'queued'");
     }
     claim.setString(1, "local");
@@ -231,7 +302,7 @@ final class SqliteItemStore implements ItemStore {
       while (r.next()) {
         String type = r.getString(3);
         claimedNow.add(Item.stored(r.getLong(1), r.getString(2), type, new JsonObject(r.getString(4)),
-            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6)));
+            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6), errors(r.getString(8))));
       }
     }
     // RETURNING gives no order: due time, then admission order.
@@ -253,6 +324,9 @@ final class SqliteItemStore implements ItemStore {
     }
     onDisk.addAndGet(-claimedNow.size());
     for (Item item : claimedNow) {
+      if (item.attempts() > 0) {
+        retrying.updateAndGet(n -> Math.max(0, n - 1));
+      }
       if (item.handler == null) {
         // Its type lost its handler since it was stored: it cannot run here.
         item.start();
@@ -283,13 +357,25 @@ final class SqliteItemStore implements ItemStore {
   @Override
   public void finished(Item item) {
     ItemState state = item.state();
-    if (state == ItemState.QUEUED) {
-      onDisk.incrementAndGet();   // handed back at a stop
-    } else {
-      reached[state.ordinal()].increment();
-    }
     ended.increment();
-    recent.finished(item);
+    if (state == ItemState.RETRYING) {
+      if (item.payload == null) {
+        localDelayed.add(item);
+        return;
+      }
+      retrying.incrementAndGet();
+      onDisk.incrementAndGet();
+    } else {
+      if (state == ItemState.QUEUED) {
+        onDisk.incrementAndGet();   // handed back at a stop
+      } else {
+        reached[state.ordinal()].increment();
+        if (state == ItemState.DEAD) {
+          deadNow.incrementAndGet();
+        }
+      }
+      recent.finished(item);
+    }
     if (item.payload == null) {
       return;
     }
@@ -297,6 +383,13 @@ final class SqliteItemStore implements ItemStore {
       @Override
       public void run(Connection c) throws SQLException {
         writeEnd(c, item);
+      }
+
+      @Override
+      public void committed() {
+        if (state == ItemState.RETRYING) {
+          maybeDue = true;   // the writer looks for its next due time again
+        }
       }
 
       @Override
@@ -310,16 +403,40 @@ final class SqliteItemStore implements ItemStore {
   private void writeEnd(Connection c, Item item) throws SQLException {
     if (end == null) {
       end = c.prepareStatement("UPDATE items SET state = ?, attempts = ?, started_at = ?, finished_at = ?,"
-          + " error = ?, lease_owner = NULL WHERE seq = ?");
+          + " error = ?, run_at = ?, errors = ?, lease_owner = NULL WHERE seq = ?");
     }
     ItemStatus s = item.snapshot(queue);
-    end.setString(1, s.state().label());
+    end.setString(1, stored(s.state()));
     end.setInt(2, s.attempts());
     setInstant(end, 3, s.startedAt());
     setInstant(end, 4, s.finishedAt());
     end.setString(5, s.error());
-    end.setLong(6, item.seq);
+    end.setLong(6, item.runAtMillis);
+    end.setString(7, s.errors().isEmpty() ? null : new JsonArray(s.errors()).encode());
+    end.setLong(8, item.seq);
     end.executeUpdate();
+  }
+
+  /** A retrying item is stored {@code queued} (claimable at its run time) with attempts behind it. */
+  private static String stored(ItemState state) {
+    return (state == ItemState.RETRYING ? ItemState.QUEUED : state).label();
+  }
+
+  /** The state shown for a row: a queued row with attempts behind it is {@code retrying}. */
+  private static ItemState shown(String state, int attempts) {
+    ItemState s = ItemState.fromLabel(state);
+    return s == ItemState.QUEUED && attempts > 0 ? ItemState.RETRYING : s;
+  }
+
+  private static List<String> errors(String json) {
+    if (json == null) {
+      return List.of();
+    }
+    List<String> list = new ArrayList<>();
+    for (Object o : new JsonArray(json)) {
+      list.add(String.valueOf(o));
+    }
+    return list;
   }
 
   private static void setInstant(PreparedStatement s, int i, Instant at) throws SQLException {
@@ -349,14 +466,12 @@ final class SqliteItemStore implements ItemStore {
 
       @Override
       public void run(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT type, state, attempts, enqueued_at, started_at,"
-            + " finished_at, error FROM items WHERE id = ? AND queue = ?")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE id = ? AND queue = ?")) {
           s.setString(1, id);
           s.setString(2, queue);
           try (ResultSet r = s.executeQuery()) {
             if (r.next()) {
-              status = new ItemStatus(id, queue, r.getString(1), ItemState.fromLabel(r.getString(2)), r.getInt(3),
-                  instant(r, 4), instant(r, 5), instant(r, 6), r.getString(7));
+              status = row(r);
             }
           }
         }
@@ -375,6 +490,253 @@ final class SqliteItemStore implements ItemStore {
     return Futures.backOn(caller, found.future());
   }
 
+  private static final String COLUMNS = "id, type, state, attempts, enqueued_at, started_at, finished_at, error,"
+      + " run_at, errors";
+
+  private ItemStatus row(ResultSet r) throws SQLException {
+    int attempts = r.getInt(4);
+    return new ItemStatus(r.getString(1), queue, r.getString(2), shown(r.getString(3), attempts), attempts,
+        instant(r, 5), instant(r, 6), instant(r, 7), r.getString(8), instant(r, 9), errors(r.getString(10)));
+  }
+
+  @Override
+  public Future<Optional<Cancel>> cancel(String id) {
+    Item item = recent.get(id);
+    if (item != null && item.payload == null) {   // in-process work: only in memory
+      ItemState was = item.state();
+      if (was == ItemState.QUEUED && (local.remove(item) || localDelayed.remove(item))
+          || was == ItemState.RETRYING && localDelayed.remove(item)) {
+        item.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+        reached[ItemState.CANCELLED.ordinal()].increment();
+        recent.finished(item);
+        return Future.succeededFuture(Optional.of(new Cancel(was, item.snapshot(queue))));
+      }
+      return Future.succeededFuture(Optional.of(running(item)));
+    }
+    long now = System.currentTimeMillis();
+    // On disk first (queued or retrying rows); else the writer's callback looks at what was claimed ahead.
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE items SET state = 'cancelled', finished_at = ?,"
+          + " error = ? WHERE id = ? AND queue = ? AND state = 'queued' RETURNING attempts")) {
+        s.setLong(1, now);
+        s.setString(2, CANCELLED_BY_REQUEST);
+        s.setString(3, id);
+        s.setString(4, queue);
+        try (ResultSet r = s.executeQuery()) {
+          return r.next() ? Integer.valueOf(r.getInt(1)) : null;
+        }
+      }
+    }, attempts -> {
+      if (attempts != null) {
+        onDisk.decrementAndGet();
+        if (attempts > 0) {
+          retrying.updateAndGet(n -> Math.max(0, n - 1));
+        }
+        reached[ItemState.CANCELLED.ordinal()].increment();
+        recent.remove(id);
+      }
+    }).compose(attempts -> {
+      if (attempts != null) {
+        return find(id).map(s -> s.map(st -> new Cancel(attempts > 0 ? ItemState.RETRYING : ItemState.QUEUED, st)));
+      }
+      Item claimed = recent.get(id);
+      if (claimed != null && claimed.state() == ItemState.QUEUED && buffer.remove(claimed)) {
+        // Claimed ahead, not started: its row says running; write it cancelled.
+        buffered.decrementAndGet();
+        claimed.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+        reached[ItemState.CANCELLED.ordinal()].increment();
+        recent.finished(claimed);
+        db.submit(c -> writeEnd(c, claimed));
+        return Future.succeededFuture(Optional.of(new Cancel(ItemState.QUEUED, claimed.snapshot(queue))));
+      }
+      if (claimed != null) {
+        return Future.succeededFuture(Optional.of(running(claimed)));
+      }
+      return find(id).map(s -> s.map(st -> new Cancel(st.state(), st)));
+    });
+  }
+
+  /** A cancel that found {@code item} started (or ended meanwhile): its worker cancels it, if it still runs. */
+  private Cancel running(Item item) {
+    ItemState now = item.state();
+    return new Cancel(now.isFinal() ? now : ItemState.RUNNING, item.snapshot(queue));
+  }
+
+  @Override
+  public Future<Page> list(ItemState state, String type, int limit, String cursor) {
+    long before;
+    try {
+      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(new IllegalArgumentException("not a cursor of this queue: " + cursor));
+    }
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + ", seq FROM items WHERE queue = ? AND seq < ?");
+    if (state != null) {
+      // A retrying item is stored queued with attempts behind it.
+      sql.append(state == ItemState.RETRYING ? " AND state = 'queued' AND attempts > 0"
+          : state == ItemState.QUEUED ? " AND state = 'queued' AND attempts = 0" : " AND state = ?");
+    }
+    if (type != null) {
+      sql.append(" AND type = ?");
+    }
+    sql.append(" ORDER BY seq DESC LIMIT ?");
+    return read(c -> {
+      List<ItemStatus> items = new ArrayList<>();
+      long last = 0;
+      boolean more = false;
+      try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+        int i = 1;
+        s.setString(i++, queue);
+        s.setLong(i++, before);
+        if (state != null && state != ItemState.RETRYING && state != ItemState.QUEUED) {
+          s.setString(i++, state.label());
+        }
+        if (type != null) {
+          s.setString(i++, type);
+        }
+        s.setInt(i, limit + 1);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            if (items.size() == limit) {
+              more = true;
+              break;
+            }
+            items.add(row(r));
+            last = r.getLong(11);
+          }
+        }
+      }
+      return new Page(items, more ? Long.toString(last) : null);
+    }, p -> { });
+  }
+
+  @Override
+  public Future<List<ItemStatus>> dead(int limit) {
+    return read(c -> {
+      List<ItemStatus> list = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM items WHERE queue = ?"
+          + " AND state = 'dead' ORDER BY seq DESC LIMIT ?")) {
+        s.setString(1, queue);
+        s.setInt(2, limit);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            list.add(row(r));
+          }
+        }
+      }
+      return list;
+    }, v -> { });
+  }
+
+  @Override
+  public Future<Optional<ItemState>> revive(String id) {
+    return deadRow(id, "UPDATE items SET state = 'queued', attempts = 0, key = NULL, run_at = ?, started_at = NULL,"
+        + " finished_at = NULL WHERE seq = ?", true);
+  }
+
+  @Override
+  public Future<Optional<ItemState>> delete(String id) {
+    return deadRow(id, "DELETE FROM items WHERE seq = ?", false);
+  }
+
+  /** Runs {@code sql} on the row {@code id} if it is dead; completes with the state it found (empty: no row). */
+  private Future<Optional<ItemState>> deadRow(String id, String sql, boolean revive) {
+    return read(c -> {
+      long seq;
+      ItemState state;
+      try (PreparedStatement s = c.prepareStatement("SELECT seq, state, attempts FROM items WHERE id = ? AND queue = ?")) {
+        s.setString(1, id);
+        s.setString(2, queue);
+        try (ResultSet r = s.executeQuery()) {
+          if (!r.next()) {
+            return Optional.<ItemState>empty();
+          }
+          seq = r.getLong(1);
+          state = shown(r.getString(2), r.getInt(3));
+        }
+      }
+      if (state == ItemState.DEAD) {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+          if (revive) {
+            s.setLong(1, System.currentTimeMillis());
+            s.setLong(2, seq);
+          } else {
+            s.setLong(1, seq);
+          }
+          s.executeUpdate();
+        }
+      }
+      return Optional.of(state);
+    }, found -> {
+      if (found.orElse(null) == ItemState.DEAD) {
+        recent.remove(id);
+        deadNow.decrementAndGet();
+        if (revive) {
+          onDisk.incrementAndGet();
+          maybeDue = true;
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Long> reviveAll() {
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE items SET state = 'queued', attempts = 0, key = NULL, run_at = ?,"
+          + " started_at = NULL, finished_at = NULL WHERE queue = ? AND state = 'dead' RETURNING id")) {
+        s.setLong(1, System.currentTimeMillis());
+        s.setString(2, queue);
+        List<String> ids = new ArrayList<>();
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            ids.add(r.getString(1));
+          }
+        }
+        return ids;
+      }
+    }, ids -> {
+      ids.forEach(recent::remove);
+      deadNow.addAndGet(-ids.size());
+      onDisk.addAndGet(ids.size());
+      maybeDue = true;
+    }).map(ids -> (long) ids.size());
+  }
+
+  /** A statement run by the writer. */
+  private interface Sql<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code sql} on the writer (in its transaction); {@code then} runs on the writer after the commit, and the
+   * future completes on the caller's context.
+   */
+  private <T> Future<T> read(Sql<T> sql, java.util.function.Consumer<T> then) {
+    Promise<T> done = Promise.promise();
+    Context caller = Vertx.currentContext();
+    db.submit(new SqliteDatabase.Op() {
+      T result;
+
+      @Override
+      public void run(Connection c) throws SQLException {
+        result = sql.run(c);
+      }
+
+      @Override
+      public void committed() {
+        then.accept(result);
+        done.complete(result);
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        done.fail(e instanceof WorkException ? e : new WorkException(WorkException.STORE_UNAVAILABLE,
+            "queue '" + queue + "' could not read or write its store: " + e.getMessage()));
+      }
+    });
+    return Futures.backOn(caller, done.future());
+  }
+
   private static Instant instant(ResultSet r, int column) throws SQLException {
     long v = r.getLong(column);
     return r.wasNull() ? null : Instant.ofEpochMilli(v);
@@ -383,7 +745,10 @@ final class SqliteItemStore implements ItemStore {
   @Override
   public long count(ItemState state) {
     return switch (state) {
-      case QUEUED -> Math.max(0, onDisk.get()) + buffered.get() + local.size();
+      case QUEUED -> Math.max(0, onDisk.get() - retrying.get()) + buffered.get() + local.size();
+      case RETRYING -> Math.max(0, retrying.get()) + localDelayed.size();
+      case FAILED -> reached[ItemState.FAILED.ordinal()].sum() + reached[ItemState.DEAD.ordinal()].sum();
+      case DEAD -> Math.max(0, deadNow.get());
       case RUNNING -> Math.max(0, started.sum() - ended.sum());
       default -> reached[state.ordinal()].sum();
     };
@@ -399,6 +764,9 @@ final class SqliteItemStore implements ItemStore {
     }
     List<String> lost = new ArrayList<>();
     for (Item item; (item = local.poll()) != null; ) {
+      lost.add(item.id);
+    }
+    for (Item item : localDelayed.drain()) {
       lost.add(item.id);
     }
     if (!back.isEmpty()) {

@@ -30,6 +30,10 @@ final class StatusStore {
     items.remove(item.id);
   }
 
+  void remove(String id) {
+    items.remove(id);
+  }
+
   void finished(Item item) {
     int n = finished.length();
     if (n == 0) {
@@ -40,6 +44,11 @@ final class StatusStore {
     if (evicted != null) {
       items.remove(evicted);
     }
+  }
+
+  /** Every item known: live ones and the retained finished ones (a weakly consistent view). */
+  java.util.Collection<Item> all() {
+    return items.values();
   }
 
   Item get(String id) {

@@ -22,6 +22,11 @@ public final class WorkQueues {
 
   /** The event-bus address prefix: a queue listens on {@code berth.queue.<name>}. */
   public static final String ADDRESS_PREFIX = "berth.queue.";
+  /**
+   * The header of an enqueue's reply that says {@code "false"} when nothing was created: an unfinished item had the
+   * item's unique key, and the reply's body is that item's id.
+   */
+  public static final String CREATED_HEADER = "berth-created";
 
   private final Map<String, WorkQueue> queues;
   private final Map<String, HostedService> services;

@@ -7,7 +7,9 @@ import io.vertx.core.VerticleBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -57,6 +59,16 @@ final class Worker extends VerticleBase {
     return run.item.id;
   }
 
+  /** Cancels the token of item {@code id} if this worker runs it; true when it does. */
+  boolean cancel(String id, String reason) {
+    Run run = current;
+    if (run == null || !run.item.id.equals(id)) {
+      return false;
+    }
+    run.cancellation.cancel(reason);
+    return true;
+  }
+
   /** Runs items until none is due (then goes idle) or an async item is pending (it drains again when done). */
   private void drain() {
     for (int i = 0; i < BATCH; i++) {
@@ -80,9 +92,9 @@ final class Worker extends VerticleBase {
 
   /** Runs one item; false when it is async and still pending. */
   private boolean run(Item item) {
-    int attempt = item.start();
     Run run = new Run(item, new CancellationSource());
-    current = run;
+    current = run;   // before the state: whoever sees the item running finds its run here (cancel)
+    int attempt = item.start();
     queue.started(item);
     long timeout = queue.options().timeout().toMillis();
     if (timeout > 0) {
@@ -155,18 +167,47 @@ final class Worker extends VerticleBase {
           : "cancelled (" + run.cancellation.token().reason() + "): " + Failures.describe(failure);
       log.warn("Queue '{}': item {} of type '{}' {}", name, item.id, item.type, error);
     } else {
-      outcome = ItemState.FAILED;
       error = Failures.describe(failure);
-      log.error("Queue '{}': item {} of type '{}' failed: {}", name, item.id, item.type, error, failure);
+      RetryOptions retry = queue.options().retry(item.type);
+      int attempt = item.attempts();
+      RetryLaterException later = cause(failure, RetryLaterException.class);
+      if (cause(failure, NonRetryableException.class) != null) {
+        outcome = ItemState.DEAD;
+        log.error("Queue '{}': item {} of type '{}' failed (attempt {}, not retryable), dead: {}", name, item.id,
+            item.type, attempt, error);
+      } else if (attempt >= retry.maxAttempts()) {
+        outcome = ItemState.DEAD;
+        log.error("Queue '{}': item {} of type '{}' failed (attempt {} of {}), dead: {}", name, item.id, item.type,
+            attempt, retry.maxAttempts(), error);
+      } else {
+        outcome = ItemState.RETRYING;
+        long at = later != null ? later.at().toEpochMilli()
+            : System.currentTimeMillis() + retry.backoff(attempt, ThreadLocalRandom.current().nextDouble()).toMillis();
+        item.retry(at, error);
+        log.warn("Queue '{}': item {} of type '{}' failed (attempt {} of {}), retrying at {}: {}", name, item.id,
+            item.type, attempt, retry.maxAttempts(), Instant.ofEpochMilli(at), error);
+      }
+      // One line per failure; the stack trace only for whoever asks for it.
+      log.debug("Queue '{}': item {} of type '{}' failed", name, item.id, item.type, failure);
     }
     if (outcome == ItemState.QUEUED) {
       item.requeue();
-    } else {
+    } else if (outcome != ItemState.RETRYING) {
       item.end(outcome, error);
     }
     current = null;
     queue.finished(item);
     return true;
+  }
+
+  /** The first of {@code failure}'s causes (itself included) that is a {@code type}, or null. */
+  private static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
   }
 
   /** One run of an item: its token, its scope and its timeout, owned by this worker. */

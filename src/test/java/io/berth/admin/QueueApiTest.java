@@ -81,7 +81,7 @@ class QueueApiTest {
     String id = api.post("/api/v1/queues/default/items", JSON, "{\"type\":\"fail\",\"payload\":{\"message\":\"bad data\"}}")
         .json().getString("id");
     await().atMost(Duration.ofSeconds(5)).until(() ->
-        "failed".equals(api.get("/api/v1/queues/default/items/" + id).json().getString("status")));
+        "retrying".equals(api.get("/api/v1/queues/default/items/" + id).json().getString("status")));
     assertThat(api.get("/api/v1/queues/default/items/" + id).json().getString("error")).contains("bad data");
   }
 
@@ -142,7 +142,7 @@ class QueueApiTest {
     assertThat(queues.stream().map(q -> ((JsonObject) q).getString("name"))).containsExactly("default", "strict", "patient");
     JsonObject q = queues.getJsonObject(0);
     assertThat(q.fieldNames()).contains("name", "capacity", "fullMode", "concurrency", "depth", "inFlight", "enqueued",
-        "rejected", "succeeded", "failed", "p50Ms", "p99Ms");
+        "rejected", "succeeded", "failed", "latency");
     assertThat(q.getInteger("capacity")).isEqualTo(100);
     assertThat(q.getString("fullMode")).isEqualTo("wait");
     assertThat(q.getInteger("concurrency")).isEqualTo(4);

@@ -145,11 +145,11 @@ class FlowTest {
         .handler("a", "only-a", ctx -> { }));
 
     Throwable extra = WorkException.fromReply(failure(vertx.eventBus().request(WorkQueues.address("a"),
-        new JsonObject().put("type", "only-a").put("runAt", "tomorrow"))), "a");
+        new JsonObject().put("type", "only-a").put("priority", "high"))), "a");
 
     assertThat(((WorkException) extra).code()).isEqualTo(WorkException.INVALID_ITEM);
     assertThat(extra.getMessage()).isEqualTo(
-        "the item's field 'runAt' is not allowed; an item has only 'type' and 'payload'");
+        "the item's field 'priority' is not allowed; an item has only 'type', 'payload', 'runAt', 'delay' and 'key'");
     assertThat(host.work().queue("a").stats().enqueued()).isZero();
   }
 }

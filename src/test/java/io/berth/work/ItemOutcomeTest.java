@@ -39,7 +39,7 @@ class ItemOutcomeTest {
   @Test
   void aFailingItemIsRecordedLoggedOnceAndTheNextItemStillRuns(Vertx vertx) {
     host = WorkTesting.startHost(vertx, Duration.ofSeconds(5), b -> b
-        .queue(new QueueOptions("q").concurrency(1))
+        .queue(new QueueOptions("q").concurrency(1).retry(new RetryOptions().maxAttempts(1)))
         .handler(SampleHandlers.FAIL, SampleHandlers.FAIL_HANDLER)
         .handler(SampleHandlers.LOG, SampleHandlers.LOG_HANDLER));
     WorkQueue q = host.work().queue("q");
@@ -51,19 +51,20 @@ class ItemOutcomeTest {
       ItemStatus failed = finished(q, bad);
       ItemStatus next = finished(q, good);
 
-      assertThat(failed.state()).isEqualTo(ItemState.FAILED);
+      assertThat(failed.state()).isEqualTo(ItemState.DEAD);
       assertThat(failed.error()).isEqualTo("IllegalStateException: disk on fire");
       assertThat(failed.attempts()).isEqualTo(1);
       assertThat(failed.startedAt()).isNotNull();
       assertThat(failed.finishedAt()).isAfterOrEqualTo(failed.startedAt());
-      assertThat(failed.toJson().getString("status")).isEqualTo("failed");
+      assertThat(failed.toJson().getString("status")).isEqualTo("dead");
       assertThat(next.state()).isEqualTo(ItemState.SUCCEEDED);
       assertThat(next.error()).isNull();
       assertThat(logs.messages()).filteredOn(m -> m.contains(bad))
-          .containsExactly("Queue 'q': item " + bad + " of type 'demo.fail' failed: IllegalStateException: disk on fire");
+          .containsExactly("Queue 'q': item " + bad + " of type 'demo.fail' failed (attempt 1 of 1), dead: IllegalStateException: disk on fire");
     }
     QueueStats stats = q.stats();
     assertThat(stats.failed()).isEqualTo(1);
+    assertThat(stats.dead()).isEqualTo(1);
     assertThat(stats.succeeded()).isEqualTo(1);
   }
 

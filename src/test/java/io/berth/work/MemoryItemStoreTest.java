@@ -64,7 +64,7 @@ class MemoryItemStoreTest {
     assertThat(store.claim()).isNull();
     assertThat(store.count(ItemState.QUEUED)).isZero();
     assertThat(store.status("a").orElseThrow().state()).isEqualTo(ItemState.QUEUED);
-    Future<Void> late = store.append(item("c"));
+    Future<String> late = store.append(item("c"));
     assertThat(late.failed()).isTrue();
     assertThat(((WorkException) late.cause()).code()).isEqualTo(WorkException.STOPPING);
     assertThat(store.status("c")).isEmpty();

@@ -170,7 +170,7 @@ class WorkModuleTest {
   void itemEventsReachTheHostsListenersAndAreBuiltOnlyWhileOneWantsThem(Vertx vertx) throws Exception {
     View view = new View(vertx);
     Context ctx = new Context(new JsonObject(), view);
-    new WorkModule().queue(new QueueOptions("q").concurrency(1))
+    new WorkModule().queue(new QueueOptions("q").concurrency(1).retry(new RetryOptions().maxAttempts(1)))
         .handler("ok", c -> { })
         .handler("bad", c -> { throw new IllegalStateException("boom"); })
         .register(ctx);
@@ -201,9 +201,9 @@ class WorkModuleTest {
 
       assertThat(items).extracting(HostEvent::topic).containsOnly("item");
       assertThat(items).extracting(e -> ((ItemEvent) e).status())
-          .containsExactly(ItemState.QUEUED, ItemState.RUNNING, ItemState.FAILED);
+          .containsExactly(ItemState.QUEUED, ItemState.RUNNING, ItemState.DEAD);
       assertThat(items.get(2).toJson()).isEqualTo(new JsonObject().put("queue", "q").put("id", id).put("type", "bad")
-          .put("status", "failed").put("attempts", 1).put("error", "IllegalStateException: boom"));
+          .put("status", "dead").put("attempts", 1).put("error", "IllegalStateException: boom"));
       assertThat(items.get(0).toJson().containsKey("error")).isFalse();
     }
     for (int i = ctx.services.size() - 1; i >= 0; i--) {
