@@ -359,7 +359,7 @@ final class Dispatcher implements HostedService {
 
   /** Admission accepted {@code item} (on the thread that admitted it). */
   private void admitted(Item item) {
-    published(item);
+    published(item, ItemState.QUEUED);   // a worker may already have claimed it: say what happened here
     wakeOne();
   }
 
@@ -462,17 +462,18 @@ final class Dispatcher implements HostedService {
   /** A worker started {@code item} (it is {@code running}). */
   void started(Item item) {
     store.started(item);
-    published(item);
+    published(item, ItemState.RUNNING);
   }
 
   /** A worker ended a run of {@code item}: record it, and free its slot unless it waits for a retry. */
   void finished(Item item) {
-    boolean again = item.state() == ItemState.RETRYING;
+    ItemState ended = item.state();   // read before the store may hand a retrying item to another worker
+    boolean again = ended == ItemState.RETRYING;
     if (!again && item.attempts() == 1) {
       latency.recordValue(Math.min(HIGHEST_LATENCY_MICROS, Math.max(0, item.waitedNanos() / 1000)));
     }
     store.finished(item);
-    published(item);
+    published(item, ended);
     if (!again) {
       admission.release();
     }
@@ -488,11 +489,15 @@ final class Dispatcher implements HostedService {
     }
   }
 
-  /** Publishes the item's status as an {@code item} host event, built only when a listener wants it. */
-  private void published(Item item) {
+  /**
+   * Publishes that {@code item} reached {@code state} as an {@code item} host event, built only when a listener wants
+   * it. The state is passed, not read from the item, which another thread may have moved on meanwhile: each
+   * transition is published once, so listeners (metrics) count each outcome once.
+   */
+  private void published(Item item, ItemState state) {
     HostEvents events = host.events();
     if (events.wanted(ItemEvent.TOPIC)) {
-      events.publish(ItemEvent.of(name(), item));
+      events.publish(ItemEvent.of(name(), item, state));
     }
   }
 

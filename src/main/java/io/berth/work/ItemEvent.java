@@ -15,8 +15,7 @@ public record ItemEvent(String queue, String id, String type, ItemState status, 
   /** The topic of item events. */
   public static final String TOPIC = "item";
 
-  static ItemEvent of(String queue, Item item) {
-    ItemState state = item.state();
+  static ItemEvent of(String queue, Item item, ItemState state) {
     return new ItemEvent(queue, item.id, item.type, state, item.attempts(), state.isFinal() ? item.error() : null);
   }
 
