@@ -44,7 +44,7 @@ class MetricsTest {
   void berthJvmAndVertxSeriesMoveAsItemsRun() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     host = Host.builder()
-        .queue(new QueueOptions("mail").concurrency(1))
+        .queue(new QueueOptions("mail").concurrency(1).retry(new io.berth.work.RetryOptions().maxAttempts(1)))
         .handler("mail", "send", ctx -> { })
         .handler("mail", "boom", ctx -> {
           throw new IllegalStateException("boom");
@@ -66,7 +66,7 @@ class MetricsTest {
       PromText m = scrape(null, 200);
       assertThat(m.value("berth_items_finished_total", "queue", "mail", "type", "send", "outcome", "succeeded"))
           .isEqualTo(5);
-      assertThat(m.value("berth_items_finished_total", "queue", "mail", "type", "boom", "outcome", "failed"))
+      assertThat(m.value("berth_items_finished_total", "queue", "mail", "type", "boom", "outcome", "dead"))
           .isEqualTo(1);
       assertThat(m.value("berth_timed_runs_total", "service", "report", "outcome", "succeeded")).isPositive();
     });
