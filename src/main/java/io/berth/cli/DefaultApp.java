@@ -10,6 +10,7 @@ import io.berth.scope.ServiceRegistry;
 import io.berth.service.Schedule;
 import io.berth.token.Tokens;
 import io.berth.work.QueueOptions;
+import io.berth.work.StoreOptions;
 import io.vertx.core.Vertx;
 
 import java.io.BufferedReader;
@@ -49,6 +50,7 @@ final class DefaultApp {
     builder.module(tokens)
         .background("heartbeat", new Heartbeat(beat))
         .timed("ticker", Schedule.every(Duration.ofSeconds(10)), new Ticker())
+        .store(new StoreOptions())   // accepted means stored: SQLite unless config says store.type memory
         .queue(new QueueOptions("default"))
         .handler(DemoHandlers.SLEEP, DemoHandlers.SLEEP_HANDLER)
         .handler(DemoHandlers.FAIL, DemoHandlers.FAIL_HANDLER)

@@ -19,6 +19,7 @@ import io.berth.service.Schedule;
 import io.berth.service.TimedService;
 import io.berth.work.AsyncWorkHandler;
 import io.berth.work.QueueOptions;
+import io.berth.work.StoreOptions;
 import io.berth.work.WorkHandler;
 import io.berth.work.WorkModule;
 import io.berth.work.WorkQueues;
@@ -172,6 +173,16 @@ public final class Host {
     /** Registers a timed service; {@code services.<name>} in config may set or override its schedule and options. */
     public Builder timed(String name, TimedService work, Consumer<TimedOptions> options) {
       core.timed(name, work, options);
+      return this;
+    }
+
+    /**
+     * Where the queues keep their items: {@code new StoreOptions()} is the embedded SQLite file
+     * ({@code data/berth.db}, committed before an enqueue completes); without this call and without a {@code store}
+     * config section, in memory. Config ({@code store.*}) overrides what is set here.
+     */
+    public Builder store(StoreOptions options) {
+      work.store(options);
       return this;
     }
 

@@ -212,6 +212,7 @@ class BerthJarIT {
           HttpRequest.newBuilder(URI.create(ready)).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(elsewhere.resolve("data/admin.token")).exists();
+      assertThat(elsewhere.resolve("data/berth.db")).as("on defaults, work is still stored").exists();
       berth.process.toHandle().destroy();
       assertThat(berth.exitCode()).isZero();
     } finally {
