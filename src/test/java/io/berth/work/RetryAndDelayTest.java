@@ -43,24 +43,7 @@ class RetryAndDelayTest {
 
   /** Runs {@code test} on a host of each store kind, stopping it after. */
   private void bothStores(Vertx vertx, Consumer<Host.Builder> configure, Consumer<Host> test) {
-    for (boolean durable : List.of(false, true)) {
-      JsonObject config = new JsonObject();
-      if (durable) {
-        config.put("store", new JsonObject().put("path", dir.resolve("s" + System.nanoTime() + ".db").toString()));
-      }
-      Host.Builder b = Host.builder().vertx(vertx).options(new HostOptions().shutdownTimeout(Duration.ofSeconds(2)))
-          .config(ConfigReader.of(config));
-      configure.accept(b);
-      Host host = b.build();
-      await(host.start());
-      try {
-        test.accept(host);
-      } catch (AssertionError e) {
-        throw new AssertionError((durable ? "sqlite" : "memory") + " store: " + e.getMessage(), e);
-      } finally {
-        await(host.stop());
-      }
-    }
+    WorkTesting.bothStores(vertx, dir, configure, test);
   }
 
   private static ItemStatus finished(WorkQueue q, String id) {

@@ -7,6 +7,8 @@ import io.berth.host.Host;
 import io.berth.core.HostOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.berth.config.ConfigReader;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
@@ -78,6 +80,32 @@ final class WorkTesting {
     @Override
     public void close() {
       logger.detachAppender(appender);
+    }
+  }
+
+  /**
+   * Runs {@code test} against a host configured by {@code configure}, once with the memory store and once with an
+   * SQLite file in {@code dir}; a failure names the store.
+   */
+  static void bothStores(Vertx vertx, java.nio.file.Path dir, java.util.function.Consumer<Host.Builder> configure,
+                         java.util.function.Consumer<Host> test) {
+    for (boolean durable : List.of(false, true)) {
+      JsonObject config = new JsonObject();
+      if (durable) {
+        config.put("store", new JsonObject().put("path", dir.resolve("s" + System.nanoTime() + ".db").toString()));
+      }
+      Host.Builder b = Host.builder().vertx(vertx).options(new HostOptions().shutdownTimeout(Duration.ofSeconds(2)))
+          .config(ConfigReader.of(config));
+      configure.accept(b);
+      Host host = b.build();
+      await(host.start());
+      try {
+        test.accept(host);
+      } catch (AssertionError e) {
+        throw new AssertionError((durable ? "sqlite" : "memory") + " store: " + e.getMessage(), e);
+      } finally {
+        await(host.stop());
+      }
     }
   }
 }
