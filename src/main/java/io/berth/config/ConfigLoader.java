@@ -1,5 +1,8 @@
 package io.berth.config;
 
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -10,9 +13,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Loads the configuration: the JSON file (read with Vert.x, parsed here), then the {@code BERTH_*} environment
- * variables and the {@code berth.*} system properties, read directly. The file is kept apart from the overrides so that {@link ConfigReader} can
- * map each override to exactly one key instead of guessing at nesting.
+ * Loads the configuration: the JSON file through vertx-config (a file store, read once), then the {@code BERTH_*}
+ * environment variables and the {@code berth.*} system properties, read directly. The file is kept apart from the
+ * overrides so that {@link ConfigReader} can map each override to exactly one key instead of guessing at nesting.
  */
 public final class ConfigLoader {
 
@@ -27,10 +30,17 @@ public final class ConfigLoader {
     if (!Files.isRegularFile(file)) {
       return Future.failedFuture(new ConfigException("--conf", "file " + file + " does not exist"));
     }
-    Future<JsonObject> fileJson = vertx.fileSystem().readFile(file.toAbsolutePath().toString())
-        .recover(e -> Future.failedFuture(new ConfigException("--conf", "file " + file + " cannot be read: "
-            + rootCause(e).getMessage())))
-        .map(bytes -> parse(file, bytes.toString(java.nio.charset.StandardCharsets.UTF_8)));
+    String path = file.toAbsolutePath().toString();
+    Future<JsonObject> fileJson = retrieve(vertx, new ConfigStoreOptions().setType("file").setFormat("json")
+            .setConfig(new JsonObject().put("path", path)))
+        // vertx-config's refusal quotes Jackson over several lines: read the text again to say where, in one line.
+        .recover(e -> vertx.fileSystem().readFile(path)
+            .recover(e2 -> Future.failedFuture(new ConfigException("--conf", "file " + file + " cannot be read: "
+                + rootCause(e2).getMessage())))
+            .map(bytes -> {
+              parse(file, bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+              throw new ConfigException("--conf", "file " + file + " cannot be read: " + rootCause(e).getMessage());
+            }));
     // The overrides are flat maps read straight from the process (vertx-config's env and sys stores would give the
     // same maps at the cost of two more retrievers on the startup path).
     return fileJson.map(json -> ConfigReader.of(json, withPrefix(System.getenv(), "BERTH_"),
@@ -79,6 +89,16 @@ public final class ConfigLoader {
       }
     });
     return out;
+  }
+
+  /** Reads one store once through vertx-config (no scanning), then closes the retriever. */
+  private static Future<JsonObject> retrieve(Vertx vertx, ConfigStoreOptions store) {
+    ConfigRetriever retriever = ConfigRetriever.create(vertx,
+        new ConfigRetrieverOptions().setScanPeriod(0).setIncludeDefaultStores(false).addStore(store));
+    return retriever.getConfig().eventually(() -> {
+      retriever.close();
+      return Future.succeededFuture();
+    });
   }
 
   private static Throwable rootCause(Throwable e) {

@@ -20,6 +20,26 @@ class ConfigLoaderParseTest {
   }
 
   @Test
+  void theFileIsReadThroughVertxConfigAndABrokenOneFailsInOneLine(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      Path good = java.nio.file.Files.writeString(dir.resolve("good.json"), "{\"shutdownTimeout\": \"5s\"}");
+      Path bad = java.nio.file.Files.writeString(dir.resolve("bad.json"), "{\n  \"http\": {\n    \"port\": 8080,\n  }\n}");
+
+      ConfigReader config = ConfigLoader.load(vertx, good).toCompletionStage().toCompletableFuture().get();
+      Throwable failure = ConfigLoader.load(vertx, bad).toCompletionStage().toCompletableFuture()
+          .handle((ok, e) -> e).get();
+
+      assertThat(config.string("shutdownTimeout", null)).isEqualTo("5s");
+      assertThat(failure).isInstanceOf(ConfigException.class);
+      assertThat(failure.getMessage()).doesNotContain("\n").contains("bad.json:4:3 is not valid JSON");
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
   void aBadValueFromTheEnvironmentNamesTheVariable() {
     ConfigReader config = ConfigReader.of(new io.vertx.core.json.JsonObject(), Map.of("BERTH_HTTP_PORT", "eighty"), Map.of());
     assertThatThrownBy(() -> config.section("http").integer("port", 8080, 0, 65535))
