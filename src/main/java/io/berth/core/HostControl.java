@@ -8,7 +8,4 @@ interface HostControl {
 
   /** Marks the host failed (exit code 1) because {@code service} failed with {@code cause}, and stops it gracefully. */
   void failAndStop(String service, Throwable cause);
-
-  /** Marks the host failed (exit code 1) because of {@code service}, without stopping it (already stopping). */
-  void failed(String service);
 }

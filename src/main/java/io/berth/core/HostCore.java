@@ -475,21 +475,17 @@ public final class HostCore implements HostView {
    * same, by then terminated, loop); the stop completes when it closed or after the rest of the stop margin.
    */
   private void closeVertx() {
-    Promise<Void> closed = Promise.promise();
-    Threads.start("berth-close", false, () -> vertx.close().onComplete(ar -> {
-      if (ar.failed()) {
-        log.warn("Closing Vert.x failed: {}", Failures.describe(ar.cause()));
-      }
-      closed.tryComplete();
-      lifetime.completeStopped();
-    }));
-    Threads.start("berth-close-bound", false, () -> {
+    Threads.start("berth-close", false, () -> {
       try {
-        closed.future().toCompletionStage().toCompletableFuture().get(VERTX_CLOSE_MAX_MS, TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
+        vertx.close().toCompletionStage().toCompletableFuture().get(VERTX_CLOSE_MAX_MS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
         log.info("Vert.x is still closing {}ms after the last service stopped; the host has stopped", VERTX_CLOSE_MAX_MS);
-        lifetime.completeStopped();
+      } catch (java.util.concurrent.ExecutionException e) {
+        log.warn("Closing Vert.x failed: {}", Failures.describe(e.getCause()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
+      lifetime.completeStopped();
     });
   }
 
@@ -603,11 +599,6 @@ public final class HostCore implements HostView {
       crashes.add(new HostStartException(service, "Service '" + service + "' failed: " + Failures.describe(cause),
           cause));
       requestStop();
-    }
-
-    @Override
-    public void failed(String service) {
-      failed = true;
     }
   }
 
