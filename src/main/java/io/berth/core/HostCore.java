@@ -166,6 +166,20 @@ public final class HostCore implements HostView {
     return runner.trigger();
   }
 
+  @Override
+  public Future<Void> pause(String name, boolean paused) {
+    ManagedService s = services.stream().filter(m -> m.name().equals(name)).findFirst().orElse(null);
+    if (s == null) {
+      return Future.failedFuture(new TriggerException(TriggerException.Reason.UNKNOWN_SERVICE,
+          "no service is named '" + name + "'"));
+    }
+    if (s.kind() != ServiceKind.TIMED || !(s.runner instanceof TimedRunner runner)) {
+      return Future.failedFuture(new TriggerException(TriggerException.Reason.NOT_TIMED,
+          "service '" + name + "' is a " + s.kind().label() + " service, not a timed one"));
+    }
+    return runner.pause(paused);
+  }
+
   /** The host-wide stopping token: {@link ApplicationLifetime#stoppingToken()}. */
   public CancellationToken shutdownToken() {
     return shutdown.token();

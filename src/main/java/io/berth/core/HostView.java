@@ -30,6 +30,13 @@ public interface HostView {
   /** Runs timed service {@code name} now; fails with {@link TriggerException}. */
   Future<Void> trigger(String name);
 
+  /**
+   * Pauses ({@code true}) or resumes timed service {@code name}: a paused service starts no scheduled run (a
+   * trigger still runs it) until it is resumed; with a {@link RunLedger} the state survives restarts. Fails with a
+   * {@link TriggerException} as {@link #trigger} does for an unknown service or one that is not timed.
+   */
+  Future<Void> pause(String name, boolean paused);
+
   /** What is left of the shutdown deadline (the whole timeout before a stop begins). */
   Duration remainingShutdownTime();
 

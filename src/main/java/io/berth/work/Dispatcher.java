@@ -86,12 +86,12 @@ final class Dispatcher implements HostedService {
   private MessageConsumer<Object> consumer;
   private Worker[] workers = new Worker[0];
 
-  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host, SqliteDatabase db) {
+  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host, StoreBackend backend) {
     this.options = options;
     this.handlers = handlers;
     this.host = host;
     this.address = WorkQueues.address(options.name());
-    this.store = db == null ? new MemoryItemStore(options) : new SqliteItemStore(options, db, handlers::get);
+    this.store = backend == null ? new MemoryItemStore(options) : backend.itemStore(options, handlers);
     this.admission = new Admission(options, store, this::admitted);
   }
 

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * next one (group commit), so an append costs a share of one fsync. After the ops of a transaction, each queue's
  * store claims its next batch in the same transaction.
  */
-final class SqliteDatabase {
+final class SqliteDatabase implements StoreBackend {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
   /** The schema this code writes; a file with a higher version is refused. */
@@ -233,7 +233,18 @@ final class SqliteDatabase {
   }
 
   /** Ends the writer once every op submitted so far is written, and closes the file; blocks (not on an event loop). */
-  void close() {
+  @Override
+  public ItemStore itemStore(QueueOptions options, java.util.Map<String, Handlers.Entry> handlers) {
+    return new SqliteItemStore(options, this, handlers::get);
+  }
+
+  @Override
+  public String describe() {
+    return "SQLite at " + path;
+  }
+
+  @Override
+  public void close() {
     if (closing) {
       return;
     }

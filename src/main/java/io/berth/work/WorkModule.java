@@ -86,11 +86,10 @@ public final class WorkModule implements HostModule {
     if (config.has("store")) {
       storeOptions = (storeOptions == null ? new StoreOptions() : storeOptions).read(config.section("store"));
     }
-    SqliteDatabase db = null;
-    if (storeOptions != null && storeOptions.type() == StoreOptions.Type.SQLITE) {
-      db = SqliteDatabase.open(storeOptions.path(), storeOptions.fullSync());
-      SqliteDatabase opened = db;
-      // First of the module's services: started before the queues, stopped (the file closed) after them.
+    StoreBackend db = StoreBackends.open(storeOptions, context.host());
+    if (db != null) {
+      StoreBackend opened = db;
+      // First of the module's services: started before the queues, stopped (the store closed) after them.
       context.service("store", ServiceKind.HOSTED, ModuleContext.Placement.FIRST, new HostedService() {
         @Override
         public Future<Void> start(ServiceContext ctx) {
@@ -130,7 +129,7 @@ public final class WorkModule implements HostModule {
 
   /** The queues and their services, keeping their items in {@code db} (null: in memory). */
   @SuppressWarnings("deprecation")
-  WorkQueues build(ConfigReader config, HostView host, SqliteDatabase db) {
+  WorkQueues build(ConfigReader config, HostView host, StoreBackend db) {
     Map<String, QueueOptions> all = new LinkedHashMap<>(declared);
     if (config != null) {
       for (String name : config.names()) {

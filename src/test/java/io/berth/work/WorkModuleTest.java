@@ -73,6 +73,7 @@ class WorkModuleTest {
     @Override public ServiceRegistry registry() { return registry; }
     @Override public List<ServiceInfo> services() { return List.of(); }
     @Override public <T> Optional<T> feature(Class<T> type) { return Optional.empty(); }
+    @Override public Future<Void> pause(String name, boolean paused) { return Future.failedFuture("no services"); }
     @Override public Future<Void> trigger(String name) { throw new UnsupportedOperationException(); }
     @Override public Duration remainingShutdownTime() { return Duration.ofSeconds(5); }
     @Override public HostEvents events() { return events; }

@@ -1,0 +1,20 @@
+package io.berth.work;
+
+import java.util.Map;
+
+/**
+ * A database that keeps the items of every queue of the host: the SQLite file, or the PostgreSQL server shared by a
+ * cluster. It makes one {@link ItemStore} per queue and is closed after the queues stopped. The memory store needs
+ * no backend.
+ */
+interface StoreBackend {
+
+  /** The store of queue {@code options.name()}, whose handlers by type are {@code handlers}. */
+  ItemStore itemStore(QueueOptions options, Map<String, Handlers.Entry> handlers);
+
+  /** What the start-up banner says about the store, such as {@code SQLite at /srv/data/berth.db}. */
+  String describe();
+
+  /** Closes the backend once the queues stopped: waits for the writes in flight. Never throws. */
+  void close();
+}
