@@ -5,14 +5,39 @@ import io.berth.config.ConfigReader;
 import io.berth.service.Schedule;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * How a timed service runs. Config keys under {@code services.<name>}: {@code schedule} ({@code every 30s},
  * {@code fixedDelay 1m}, {@code cron 0 0 * * * * [zone=Europe/Paris]}), {@code initialDelay} (0s), {@code runOnStart}
- * (false), {@code jitter} (0s), {@code timeout} (0s: none), {@code maxConcurrentRuns} (1: runs never overlap).
+ * (false), {@code jitter} (0s), {@code timeout} (0s: none), {@code maxConcurrentRuns} (1: runs never overlap),
+ * {@code misfire} ({@code runOnce}: a run missed while the host was down is made up once at start; or {@code skip}).
  */
 public final class TimedOptions {
+
+  /**
+   * What a timed service does at start when the host's {@link RunLedger} says a planned run was missed while the host
+   * was down. Either way it is never a burst, however many runs were missed.
+   */
+  public enum Misfire {
+    /** Runs once at start (the default), then goes on with the schedule. */
+    RUN_ONCE("runOnce"),
+    /** Runs nothing for the missed runs; the next run is the schedule's next one. */
+    SKIP("skip");
+
+    private final String label;
+
+    Misfire(String label) {
+      this.label = label;
+    }
+
+    /** The configuration form: {@code runOnce} or {@code skip}. */
+    public String label() {
+      return label;
+    }
+  }
 
   private Schedule schedule;
   private Duration initialDelay = Duration.ZERO;
@@ -20,6 +45,7 @@ public final class TimedOptions {
   private Duration jitter = Duration.ZERO;
   private Duration timeout;
   private int maxConcurrentRuns = 1;
+  private Misfire misfire = Misfire.RUN_ONCE;
 
   public TimedOptions schedule(Schedule schedule) {
     this.schedule = Objects.requireNonNull(schedule);
@@ -65,6 +91,15 @@ public final class TimedOptions {
     return this;
   }
 
+  /**
+   * What to do at start about a run missed while the host was down (needs a {@link RunLedger}; without one a
+   * service starts afresh): {@link Misfire#RUN_ONCE} (the default) or {@link Misfire#SKIP}.
+   */
+  public TimedOptions misfire(Misfire misfire) {
+    this.misfire = Objects.requireNonNull(misfire, "misfire");
+    return this;
+  }
+
   /** Overrides these options with whatever {@code section} ({@code services.<name>}) sets. */
   void readConfig(ConfigReader section) {
     if (section.has("schedule")) {
@@ -81,6 +116,11 @@ public final class TimedOptions {
     Duration t = section.duration("timeout", timeout == null ? Duration.ZERO : timeout, Duration.ZERO);
     timeout = t.isZero() ? null : t;
     maxConcurrentRuns = section.integer("maxConcurrentRuns", maxConcurrentRuns, 1, 1000);
+    Map<String, Misfire> misfires = new LinkedHashMap<>();
+    for (Misfire m : Misfire.values()) {
+      misfires.put(m.label(), m);
+    }
+    misfire = section.choice("misfire", misfire, misfires);
     if (schedule == null) {
       throw new ConfigException(section.key("schedule"), "is required for a timed service: use every <duration>,"
           + " fixedDelay <duration> or cron <6 fields>");
@@ -109,5 +149,9 @@ public final class TimedOptions {
 
   int maxConcurrentRuns() {
     return maxConcurrentRuns;
+  }
+
+  Misfire misfire() {
+    return misfire;
   }
 }

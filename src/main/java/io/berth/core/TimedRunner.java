@@ -4,6 +4,7 @@ import io.berth.core.internal.StopTimeoutException;
 import io.berth.core.internal.Threads;
 import io.berth.core.internal.Failures;
 import io.berth.core.internal.Futures;
+import io.berth.core.internal.Instants;
 import io.berth.scope.Scope;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.CancellationSource;
@@ -24,7 +25,10 @@ import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +47,12 @@ import java.util.concurrent.locks.LockSupport;
  * On the system clock a tick is handed over {@link #HAND_OFF_LEAD_NANOS} ahead of time, and the run's thread waits for
  * the exact instant before it calls the service: the hops from the clock's thread to the event loop to the run's thread
  * then cost no lateness, and a run starts about as punctually as a {@code ScheduledThreadPoolExecutor} task.
+ * <p>
+ * With a {@link RunLedger} (a host feature), the runner reads its entry at start and honours it: a paused service stays
+ * paused, a planned run still in the future runs at its instant, and a planned run missed while the host was down is
+ * made up once or skipped ({@link TimedOptions.Misfire}), never in a burst. It writes the entry when a run starts, when
+ * it plans the next run and when it is paused or resumed; at most one write is in flight and only the latest state
+ * waits behind it, so writes never hold up the event loop or a run. Without a ledger it starts afresh every time.
  */
 final class TimedRunner implements ServiceRunner {
 
@@ -71,6 +81,15 @@ final class TimedRunner implements ServiceRunner {
   private Instant deferredDue;
   private boolean stopping;
   private final Promise<Void> idle = Promise.promise();
+  /** The ledger the host offers, or null: then nothing is read or written. */
+  private final RunLedger ledger;
+  /** The latest state not yet handed to the ledger, and who waits for it to be written; null when none. */
+  private RunLedger.Entry unwritten;
+  private List<Promise<Void>> unwrittenWaiters = new ArrayList<>();
+  private boolean writing;
+  private final List<Promise<Void>> drainWaiters = new ArrayList<>();
+  /** A failed write is logged once, until a write succeeds again. */
+  private boolean ledgerFailing;
 
   private volatile int running;
   private volatile long runs;
@@ -82,6 +101,7 @@ final class TimedRunner implements ServiceRunner {
   private volatile String lastError;
   private volatile String lastOutcome;
   private volatile Instant nextRunAt;
+  private volatile boolean paused;
 
   /** A runner on the system clock. */
   TimedRunner(TimedService work, TimedOptions options, ServiceContext service, ServiceRegistry registry,
@@ -109,6 +129,7 @@ final class TimedRunner implements ServiceRunner {
     this.handOffLead = clock instanceof Ticks ? HAND_OFF_LEAD_NANOS : 0;
     this.vertx = service.vertx();
     this.planOnFire = options.schedule().kind() != Schedule.Kind.FIXED_DELAY;
+    this.ledger = service.feature(RunLedger.class).orElse(null);
   }
 
   @Override
@@ -118,13 +139,127 @@ final class TimedRunner implements ServiceRunner {
       executor = vertx.createSharedWorkerExecutor("berth-timed-" + service.name(), options.maxConcurrentRuns(),
           365, TimeUnit.DAYS);
     }
+    if (ledger == null) {
+      begin(null);
+      return Future.succeededFuture();
+    }
+    return Futures.backOn(context, readLedger()).map(entry -> {
+      begin(entry.orElse(null));
+      return null;
+    });
+  }
+
+  /** The ledger's entry; a ledger that fails is logged, and the service starts afresh rather than not at all. */
+  private Future<Optional<RunLedger.Entry>> readLedger() {
+    Future<Optional<RunLedger.Entry>> read;
+    try {
+      read = ledger.read(service.name());
+    } catch (RuntimeException e) {
+      read = Future.failedFuture(e);
+    }
+    return read.recover(e -> {
+      log.warn("Timed service '{}': its run ledger could not be read ({}); it starts afresh, as if it had never run",
+          service.name(), Failures.describe(e));
+      return Future.succeededFuture(Optional.empty());
+    });
+  }
+
+  /** Plans the first run, from the ledger's {@code entry} when there is one; on the context. */
+  private void begin(RunLedger.Entry entry) {
     Instant now = clock.now();
-    Instant first = options.schedule().firstRun(now.plus(options.initialDelay()));
-    if (options.runOnStart() && first.isAfter(now)) {
-      launch(now, now, false, false);   // an extra run: the schedule's own first run is still armed below
+    Instant fresh = options.schedule().firstRun(now.plus(options.initialDelay()));
+    Instant planned = null;
+    if (entry != null) {
+      lastRunAt = entry.lastRunAt();
+      if (entry.paused()) {
+        paused = true;
+        log.info("Timed service '{}' is paused (as it was when the host stopped); resume it to run it on its"
+            + " schedule", service.name());
+        return;
+      }
+      planned = entry.nextRunAt();
+      Instant latest = latestPlan(now, fresh);
+      if (planned != null && planned.isAfter(latest)) {
+        log.info("Timed service '{}': its planned run at {} is later than its schedule '{}' allows now (was the"
+            + " schedule changed?); it is planned afresh", service.name(), Instants.iso(planned), options.schedule());
+        planned = null;
+      }
+    }
+    if (planned != null && planned.isBefore(now)) {
+      misfire(planned, now);
+      return;
+    }
+    Instant first = planned != null ? planned : fresh;   // a plan still in the future keeps its instant
+    if (first.isAfter(now)) {
+      runOnStart(now);   // an extra run: the schedule's own first run is still armed below
     }
     arm(first);
-    return Future.succeededFuture();
+  }
+
+  /**
+   * The latest first run the schedule could have planned as of {@code now}; a ledger's plan beyond it comes from
+   * another schedule, and would make the service wait for nothing.
+   */
+  private Instant latestPlan(Instant now, Instant fresh) {
+    try {
+      Instant next = options.schedule().nextRun(now, now);
+      return next.isAfter(fresh) ? next : fresh;
+    } catch (RuntimeException e) {
+      return fresh;
+    }
+  }
+
+  /**
+   * The ledger's planned run {@code missed} passed while the host was down: one run now ({@code runOnce}) or none
+   * ({@code skip}), then the schedule goes on; every other fire time missed is coalesced and counted in
+   * {@code skipped}. For {@code every} the grid stays where it was.
+   */
+  private void misfire(Instant missed, Instant now) {
+    boolean runOnce = options.misfire() == TimedOptions.Misfire.RUN_ONCE;
+    if (!planOnFire) {
+      // fixedDelay: a run made up now plans the next one when it ends; skipping waits one delay from now.
+      log.info("Timed service '{}' missed its run planned at {} while the host was down; {}", service.name(),
+          Instants.iso(missed), runOnce ? "it runs once now (misfire: runOnce)" : "skipped (misfire: skip)");
+      if (runOnce && launch(missed, now, false, true)) {
+        return;
+      }
+      if (!runOnce) {
+        skipped++;
+        runOnStart(now);
+      }
+      armNext(missed, now);
+      return;
+    }
+    Instant next;
+    try {
+      next = options.schedule().nextRun(missed, now);
+      if (runOnce && !next.isAfter(now)) {
+        next = options.schedule().nextRun(next, next);   // the run made up now stands for a fire time at now too
+      }
+    } catch (RuntimeException e) {
+      nextRunAt = null;
+      lastError = "the schedule has no next run: " + e.getMessage();
+      log.error("Timed service '{}': {}; no further runs are scheduled", service.name(), lastError, e);
+      return;
+    }
+    long between = fireTimesBetween(missed, next);
+    log.info("Timed service '{}' missed {} planned run(s) from {} while the host was down; {}; next run at {}",
+        service.name(), between + 1, Instants.iso(missed),
+        runOnce ? "it runs once now (misfire: runOnce)" : "none is made up (misfire: skip)", Instants.iso(next));
+    skipped += runOnce ? between : between + 1;
+    if (runOnce) {
+      launch(missed, now, false, true);
+    } else if (next.isAfter(now)) {
+      runOnStart(now);
+    }
+    arm(next);
+  }
+
+  /** The extra run of {@code runOnStart}, when the schedule's own first run is later than now. */
+  private void runOnStart(Instant now) {
+    if (options.runOnStart()) {
+      launch(now, now, false, false);
+    }
   }
 
   /** Starts a run now unless that would overlap a running one when overlap is not allowed. Call on any thread. */
@@ -140,9 +275,48 @@ final class TimedRunner implements ServiceRunner {
     return result.future();
   }
 
-  /** Pauses or resumes the schedule; to be built with the run ledger (issue 11): refused until then. */
-  Future<Void> pause(boolean paused) {
-    return Future.failedFuture(new UnsupportedOperationException("pausing a timed service is not built yet"));
+  /**
+   * Pauses ({@code true}) or resumes the schedule; call on any thread. A paused service starts no scheduled run (a
+   * trigger still runs it, and a run already running finishes); resuming plans the next run from now as a start does
+   * ({@code every} and {@code fixedDelay}: at once; {@code cron}: its next fire time), without making up what the
+   * pause skipped. Completes once the state holds and, with a ledger, its write was attempted (a failed write is
+   * logged; the state still holds until the host stops). Idempotent. Fails with {@link TriggerException} when the
+   * service is not running.
+   */
+  Future<Void> pause(boolean pause) {
+    if (context == null) {
+      return Future.failedFuture(new TriggerException(TriggerException.Reason.NOT_RUNNING,
+          "timed service '" + service.name() + "' has not started"));
+    }
+    return Futures.on(context, () -> pauseOnContext(pause));
+  }
+
+  private Future<Void> pauseOnContext(boolean pause) {
+    if (stopping) {
+      return Future.failedFuture(new TriggerException(TriggerException.Reason.NOT_RUNNING,
+          "timed service '" + service.name() + "' is stopping"));
+    }
+    if (paused == pause) {
+      return Future.succeededFuture();
+    }
+    paused = pause;
+    Instant now = clock.now();
+    if (pause) {
+      armed++;   // a tick already on its way to the context is stale now
+      if (timer != null) {
+        timer.cancel();
+        timer = null;
+      }
+      nextRunAt = null;
+      deferredDue = null;
+      log.info("Timed service '{}' paused: it starts no scheduled run until resumed{}", service.name(),
+          running > 0 ? " (the run in progress finishes)" : "");
+    } else {
+      log.info("Timed service '{}' resumed", service.name());
+      arm(options.schedule().firstRun(now));
+    }
+    events.publish(TimedPauseEvent.TOPIC, () -> new TimedPauseEvent(service.name(), pause, now));
+    return record();
   }
 
   private void triggerOnContext(Promise<Void> result) {
@@ -171,6 +345,7 @@ final class TimedRunner implements ServiceRunner {
       next = options.schedule().nextRun(due, now);
     } catch (RuntimeException e) {
       nextRunAt = null;
+      record();
       lastError = "the schedule has no next run: " + e.getMessage();
       log.error("Timed service '{}': {}; no further runs are scheduled", service.name(), lastError, e);
       return;
@@ -205,6 +380,7 @@ final class TimedRunner implements ServiceRunner {
     }
     long generation = ++armed;
     nextRunAt = due;
+    record();
     long jitter = options.jitter().isZero() ? 0 : ThreadLocalRandom.current().nextLong(options.jitter().toNanos() + 1);
     plan(generation, due, due.plusNanos(jitter), handOffLead);
   }
@@ -236,8 +412,8 @@ final class TimedRunner implements ServiceRunner {
    * handed over ahead of {@code startAt}, when the run starts.
    */
   private void fire(long generation, Instant due, Instant startAt, boolean early, Instant firedAt) {
-    if (generation != armed || stopping) {
-      return;   // cancelled after it had already left the clock
+    if (generation != armed || stopping || paused) {
+      return;   // cancelled (or paused) after it had already left the clock
     }
     timer = null;
     if (running >= options.maxConcurrentRuns() && early) {
@@ -252,6 +428,7 @@ final class TimedRunner implements ServiceRunner {
       } else {
         deferredDue = due;   // fixedDelay: the delay counts from the end of the run in the way
         nextRunAt = null;
+        record();
       }
       return;
     }
@@ -260,6 +437,7 @@ final class TimedRunner implements ServiceRunner {
       armNext(due, firedAt);
     } else {
       nextRunAt = null;   // fixedDelay: planned when this run ends
+      record();
     }
   }
 
@@ -283,6 +461,7 @@ final class TimedRunner implements ServiceRunner {
     Instant now = clock.now();
     Instant startedAt = startAt.isAfter(now) ? startAt : now;
     lastRunAt = startedAt;
+    record();
     CancellationSource cancellation = CancellationSource.linkedTo(service.cancellation());
     Clock.Timer timeout = options.timeout() == null ? null
         : clock.schedule(options.timeout().toNanos() + Duration.between(now, startedAt).toNanos(), () -> {
@@ -387,7 +566,7 @@ final class TimedRunner implements ServiceRunner {
       }
       return;
     }
-    if (!planOnFire) {
+    if (!planOnFire && !paused) {
       if (run.fromSchedule()) {
         armNext(run.scheduledAt(), clock.now());
       } else if (deferredDue != null) {
@@ -406,6 +585,75 @@ final class TimedRunner implements ServiceRunner {
     }
   }
 
+  /**
+   * Hands the current state to the ledger, if there is one: at once when no write is in flight, otherwise it replaces
+   * whatever waited behind that write (only the latest state matters). The write leaves in a task of its own, so that
+   * the changes of one step (a run started and the next one planned) go out as one. Completes once a write holding
+   * this state ended, successfully or not; a failure is logged, once until writes succeed again.
+   */
+  private Future<Void> record() {
+    if (ledger == null) {
+      return Future.succeededFuture();
+    }
+    unwritten = new RunLedger.Entry(lastRunAt, nextRunAt, paused);
+    Promise<Void> written = Promise.promise();
+    unwrittenWaiters.add(written);
+    if (!writing) {
+      writing = true;
+      try {
+        context.runOnContext(v -> writeNext());
+      } catch (RejectedExecutionException e) {
+        writing = false;   // Vert.x is closed: nothing can be written any more
+        unwrittenWaiters.forEach(Promise::tryComplete);
+        unwrittenWaiters.clear();
+      }
+    }
+    return written.future();
+  }
+
+  /** Writes the state waiting, if any; on the context. */
+  private void writeNext() {
+    RunLedger.Entry entry = unwritten;
+    List<Promise<Void>> waiters = unwrittenWaiters;
+    unwritten = null;
+    unwrittenWaiters = new ArrayList<>();
+    if (entry == null) {
+      writing = false;
+      drainWaiters.forEach(Promise::tryComplete);
+      drainWaiters.clear();
+      return;
+    }
+    Future<Void> write;
+    try {
+      write = ledger.write(service.name(), entry);
+    } catch (RuntimeException e) {
+      write = Future.failedFuture(e);
+    }
+    Futures.backOn(context, write).onComplete(ar -> {
+      if (ar.failed() && !ledgerFailing) {
+        ledgerFailing = true;
+        log.warn("Timed service '{}': its run ledger could not be written ({}); its schedule goes on, but after a"
+            + " restart it may not know its last state. Logged once until a write succeeds.", service.name(),
+            Failures.describe(ar.cause()));
+      } else if (ar.succeeded() && ledgerFailing) {
+        ledgerFailing = false;
+        log.info("Timed service '{}': its run ledger is written again", service.name());
+      }
+      waiters.forEach(Promise::tryComplete);
+      writeNext();
+    });
+  }
+
+  /** Completes when every state recorded so far has been handed to the ledger and its write ended. */
+  private Future<Void> written() {
+    if (!writing) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> drained = Promise.promise();
+    drainWaiters.add(drained);
+    return drained.future();
+  }
+
   @Override
   public Future<Void> stop(Duration budget) {
     stopping = true;
@@ -413,14 +661,18 @@ final class TimedRunner implements ServiceRunner {
       timer.cancel();
       timer = null;
     }
+    // Shown as none planned from now on; the ledger keeps the planned run, which the next start honours.
     nextRunAt = null;
     if (running == 0) {
       idle.tryComplete();
     }
     return idle.future()
+        .compose(v -> written())
         .timeout(Math.max(1, budget.toMillis()), TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(Failures.isTimeout(e)
-            ? new StopTimeoutException(running + " run(s) still running after their tokens were cancelled")
+            ? new StopTimeoutException(running > 0
+                ? running + " run(s) still running after their tokens were cancelled"
+                : "the run ledger's last write did not end in time")
             : e))
         .eventually(() -> executor == null ? Future.succeededFuture() : executor.close());
   }
@@ -435,12 +687,14 @@ final class TimedRunner implements ServiceRunner {
         .put("failures", failures)
         .put("timeouts", timeouts)
         .put("skipped", skipped)
-        .put("lastRunAt", last == null ? null : last.toString())
+        .put("lastRunAt", Instants.iso(last))
         .put("lastDurationMs", lastDurationMs < 0 ? null : lastDurationMs)
         .put("lastOutcome", lastOutcome)
         .put("lastError", lastError)
-        .put("nextRunAt", next == null ? null : next.toString())
+        .put("nextRunAt", Instants.iso(next))
         .put("running", running > 0)
+        .put("paused", paused)
+        .put("misfire", options.misfire().label())
         .put("maxConcurrentRuns", options.maxConcurrentRuns());
   }
 

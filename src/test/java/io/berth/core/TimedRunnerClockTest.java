@@ -1,5 +1,6 @@
 package io.berth.core;
 
+import io.berth.core.internal.Instants;
 import io.berth.scope.ServiceRegistry;
 import io.berth.service.ApplicationLifetime;
 import io.berth.service.CancellationSource;
@@ -122,7 +123,7 @@ class TimedRunnerClockTest {
     waiting().until(() -> !details().getBoolean("running"));
 
     assertThat(runs).hasSize(1);
-    assertThat(details().getString("nextRunAt")).isEqualTo(T0.plusMillis(40).toString());
+    assertThat(details().getString("nextRunAt")).isEqualTo(Instants.iso(T0.plusMillis(40)));
     clock.advanceTo(T0.plusMillis(40));
     awaitRuns(2);
     assertThat(runs.get(1).scheduledAt()).isEqualTo(T0.plusMillis(40));
@@ -174,7 +175,7 @@ class TimedRunnerClockTest {
       clock.advance(Duration.ofMillis(7));   // a 7 ms run
       gate.release();
       awaitIdle();
-      assertThat(details().getString("nextRunAt")).isEqualTo(due.plusSeconds(1).toString());
+      assertThat(details().getString("nextRunAt")).isEqualTo(Instants.iso(due.plusSeconds(1)));
     }
     assertThat(runs).extracting(RunContext::scheduledAt)
         .containsExactly(T0.plusSeconds(1), T0.plusSeconds(2), T0.plusSeconds(3), T0.plusSeconds(4), T0.plusSeconds(5));
