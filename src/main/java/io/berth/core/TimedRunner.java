@@ -316,7 +316,7 @@ final class TimedRunner implements ServiceRunner {
       arm(options.schedule().firstRun(now));
     }
     events.publish(TimedPauseEvent.TOPIC, () -> new TimedPauseEvent(service.name(), pause, now));
-    return record();
+    return recordAndWait();
   }
 
   private void triggerOnContext(Promise<Void> result) {
@@ -587,17 +587,15 @@ final class TimedRunner implements ServiceRunner {
 
   /**
    * Hands the current state to the ledger, if there is one: at once when no write is in flight, otherwise it replaces
-   * whatever waited behind that write (only the latest state matters). The write leaves in a task of its own, so that
-   * the changes of one step (a run started and the next one planned) go out as one. Completes once a write holding
-   * this state ended, successfully or not; a failure is logged, once until writes succeed again.
+   * whatever waited behind that write (only the latest state matters, so a slow ledger holds one entry, not a
+   * backlog). The write leaves in a task of its own, so that the changes of one step (a run started and the next one
+   * planned) go out as one. A failure is logged, once until writes succeed again.
    */
-  private Future<Void> record() {
+  private void record() {
     if (ledger == null) {
-      return Future.succeededFuture();
+      return;
     }
     unwritten = new RunLedger.Entry(lastRunAt, nextRunAt, paused);
-    Promise<Void> written = Promise.promise();
-    unwrittenWaiters.add(written);
     if (!writing) {
       writing = true;
       try {
@@ -608,6 +606,16 @@ final class TimedRunner implements ServiceRunner {
         unwrittenWaiters.clear();
       }
     }
+  }
+
+  /** {@link #record()}, completing once a write holding this state ended, successfully or not. */
+  private Future<Void> recordAndWait() {
+    if (ledger == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> written = Promise.promise();
+    unwrittenWaiters.add(written);
+    record();
     return written.future();
   }
 

@@ -359,8 +359,91 @@ class TimedServiceTest {
     await().until(() -> lateness.size() >= 8);
     Await.result(host.stop());
 
-    assertThat(lateness).allSatisfy(ms -> assertThat(ms).isLessThan(100));   // jitter 40 ms plus scheduling
+    // The bound (at most 40 ms after the grid point) is the clock-driven test's: a loaded machine adds its own delay.
+    assertThat(lateness).allSatisfy(ms -> assertThat(ms).isNotNegative());
     assertThat(lateness.stream().mapToLong(Long::longValue).max().orElse(0)).isGreaterThan(5);
+  }
+
+  /**
+   * Issue 11's "timed-service misfire runs once after downtime", through a real host: the ledger (a host feature, as
+   * the store module provides it) says the hourly run was due three hours ago; the service runs once at start, for
+   * the first missed instant, and plans the next point of its old grid. Then a pause survives the next start.
+   */
+  @Test
+  void misfireRunsOnceAfterDowntimeAndAPauseSurvivesARestart(Vertx vertx) {
+    Instant missed = Instant.now().minus(Duration.ofHours(3)).plus(Duration.ofMinutes(1));
+    MemoryRunLedger ledger = new MemoryRunLedger()
+        .seed("hourly", new RunLedger.Entry(missed.minus(Duration.ofHours(1)), missed, false));
+    List<RunContext> runs = new CopyOnWriteArrayList<>();
+    Host first = Host.builder().vertx(vertx).module(m -> m.provide(RunLedger.class, ledger))
+        .timed("hourly", Schedule.every(Duration.ofHours(1)), runs::add)
+        .build();
+
+    Await.result(first.start());
+    await().atMost(Duration.ofSeconds(10)).until(() -> runs.size() == 1
+        && !Services.named(first, "hourly").details().getBoolean("running"));
+    assertThat(runs.get(0).scheduledAt()).isEqualTo(missed);
+    JsonObject details = Services.named(first, "hourly").details();
+    assertThat(details.getLong("runs")).isEqualTo(1);
+    assertThat(details.getLong("skipped")).isEqualTo(2);   // the two later hours missed, coalesced
+    Instant next = missed.plus(Duration.ofHours(3));
+    assertThat(details.getString("nextRunAt")).isEqualTo(io.berth.core.internal.Instants.iso(next));
+    await().atMost(Duration.ofSeconds(10)).until(() -> next.equals(ledger.entry("hourly").nextRunAt()));
+
+    Await.result(first.core().pause("hourly", true));
+    assertThat(ledger.entry("hourly").paused()).isTrue();
+    Await.result(first.stop());
+
+    Host second = Host.builder().vertx(vertx).module(m -> m.provide(RunLedger.class, ledger))
+        .timed("hourly", Schedule.every(Duration.ofHours(1)), runs::add)
+        .build();
+    Await.result(second.start());
+    JsonObject after = Services.named(second, "hourly").details();
+    assertThat(after.getBoolean("paused")).isTrue();
+    assertThat(after.getString("nextRunAt")).isNull();
+    assertThat(after.getLong("runs")).isZero();
+    Await.result(second.core().pause("hourly", false));
+    await().atMost(Duration.ofSeconds(10)).until(() -> runs.size() == 2);   // every: a resume runs at once
+    Await.result(second.stop());
+    assertThat(ledger.entry("hourly").paused()).isFalse();
+  }
+
+  @Test
+  void pauseNamesWhatItCannotPause(Vertx vertx) {
+    Host host = Host.builder().vertx(vertx)
+        .timed("nightly", Schedule.every(Duration.ofHours(24)), run -> { })
+        .background("loop", token -> token.sleep(Duration.ofMinutes(1)))
+        .build();
+    Await.result(host.start());
+    assertThat(((TriggerException) Await.failure(host.core().pause("nope", true))).reason())
+        .isEqualTo(TriggerException.Reason.UNKNOWN_SERVICE);
+    assertThat(((TriggerException) Await.failure(host.core().pause("loop", true))).reason())
+        .isEqualTo(TriggerException.Reason.NOT_TIMED);
+    Await.result(host.core().pause("nightly", true));   // without a ledger it holds until the host stops
+    assertThat(Services.named(host, "nightly").details().getBoolean("paused")).isTrue();
+    Await.result(host.stop());
+    assertThat(((TriggerException) Await.failure(host.core().pause("nightly", false))).reason())
+        .isEqualTo(TriggerException.Reason.NOT_RUNNING);
+  }
+
+  @Test
+  void misfireComesFromConfigAndABadOneNamesTheKey(Vertx vertx) {
+    ConfigReader config = ConfigReader.of(new JsonObject().put("services",
+        new JsonObject().put("report", new JsonObject().put("misfire", "skip"))));
+    Host host = Host.builder().vertx(vertx).config(config)
+        .timed("report", Schedule.every(Duration.ofHours(1)), run -> { })
+        .build();
+    config.rejectUnknownKeys();
+    Await.result(host.start());
+    assertThat(Services.named(host, "report").details().getString("misfire")).isEqualTo("skip");
+    Await.result(host.stop());
+
+    ConfigReader bad = ConfigReader.of(new JsonObject().put("services",
+        new JsonObject().put("report", new JsonObject().put("misfire", "burst"))));
+    assertThatThrownBy(() -> Host.builder().config(bad).timed("report", Schedule.every(Duration.ofHours(1)), run -> { })
+        .build())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config key 'services.report.misfire': must be one of runOnce, skip, not \"burst\"");
   }
 
   record Resource(int id, List<String> events) implements AutoCloseable {
