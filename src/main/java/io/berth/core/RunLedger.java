@@ -8,14 +8,18 @@ import java.util.Optional;
 /**
  * What timed services keep across restarts: when each last ran, when it is due next, and whether an operator paused
  * it. A module with a durable store provides it as a feature ({@code ModuleContext.provide(RunLedger.class, …)});
- * without one, timed services start afresh on every start. Futures complete off the event loop's hot path; the
- * implementation does its I/O on its own thread and never blocks the caller.
+ * without one, timed services start afresh on every start.
+ * <p>
+ * The runner calls it on its event loop: both methods return at once and do their I/O elsewhere (the store's own
+ * thread); their futures may complete on any thread. A runner reads its entry once, at start, and then has at most
+ * one write in flight, each write carrying its whole current state, so the last write that ends is the latest state.
+ * Instants may be stored with millisecond precision.
  */
 public interface RunLedger {
 
   /**
    * One timed service's entry: {@code lastRunAt} (when its last run started; null: never), {@code nextRunAt} (the
-   * planned next run; null: none planned) and {@code paused}.
+   * planned next run; null: none planned, e.g. paused, or a {@code fixedDelay} run in progress) and {@code paused}.
    */
   record Entry(Instant lastRunAt, Instant nextRunAt, boolean paused) {
   }

@@ -80,6 +80,8 @@ final class TimedRunner implements ServiceRunner {
   private long armed;   // which arm() the pending tick belongs to, so that a stale tick is ignored
   private Instant deferredDue;
   private boolean stopping;
+  /** True once the first run is planned (the ledger read): a pause before that would be overwritten by the entry. */
+  private boolean begun;
   private final Promise<Void> idle = Promise.promise();
   /** The ledger the host offers, or null: then nothing is read or written. */
   private final RunLedger ledger;
@@ -166,6 +168,7 @@ final class TimedRunner implements ServiceRunner {
 
   /** Plans the first run, from the ledger's {@code entry} when there is one; on the context. */
   private void begin(RunLedger.Entry entry) {
+    begun = true;
     Instant now = clock.now();
     Instant fresh = options.schedule().firstRun(now.plus(options.initialDelay()));
     Instant planned = null;
@@ -292,9 +295,9 @@ final class TimedRunner implements ServiceRunner {
   }
 
   private Future<Void> pauseOnContext(boolean pause) {
-    if (stopping) {
+    if (stopping || !begun) {
       return Future.failedFuture(new TriggerException(TriggerException.Reason.NOT_RUNNING,
-          "timed service '" + service.name() + "' is stopping"));
+          "timed service '" + service.name() + "' is " + (stopping ? "stopping" : "starting")));
     }
     if (paused == pause) {
       return Future.succeededFuture();
