@@ -280,6 +280,19 @@ class TimedRunLedgerTest {
   }
 
   @Test
+  void aTickWritesTheLedgerOnceWithTheRunStartedAndTheNextOnePlanned(Vertx vertx) {
+    Instance host = start(vertx, ledger, o -> o.schedule(Schedule.every(Duration.ofSeconds(1))));
+    for (int k = 0; k < 10; k++) {
+      awaitArmed(T0.plusSeconds(k));
+      clock.advanceTo(T0.plusSeconds(k));
+      awaitRuns(k + 1);
+      awaitLedger(new RunLedger.Entry(T0.plusSeconds(k), T0.plusSeconds(k + 1), false));
+    }
+    assertThat(ledger.writes()).isEqualTo(11);   // the plan at start, then one per tick: never one per change
+    assertThat(host.details().getLong("runs")).isEqualTo(10);
+  }
+
+  @Test
   void aLedgerThatFailsIsLoggedOnceAndDelaysNoRun(Vertx vertx) {
     RunLedger failing = new RunLedger() {
       @Override
