@@ -173,9 +173,13 @@ public final class HostCore implements HostView {
       return Future.failedFuture(new TriggerException(TriggerException.Reason.UNKNOWN_SERVICE,
           "no service is named '" + name + "'"));
     }
-    if (s.kind() != ServiceKind.TIMED || !(s.runner instanceof TimedRunner runner)) {
+    if (s.kind() != ServiceKind.TIMED) {
       return Future.failedFuture(new TriggerException(TriggerException.Reason.NOT_TIMED,
           "service '" + name + "' is a " + s.kind().label() + " service, not a timed one"));
+    }
+    if (!(s.runner instanceof TimedRunner runner)) {
+      return Future.failedFuture(new TriggerException(TriggerException.Reason.NOT_RUNNING,
+          "timed service '" + name + "' is not running (state " + s.state.label() + ")"));
     }
     return runner.pause(paused);
   }
