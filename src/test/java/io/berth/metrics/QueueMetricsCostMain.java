@@ -41,6 +41,16 @@ public final class QueueMetricsCostMain {
     double b = median(berth);
     double c = median(on);
     System.out.printf("median items/s with a no-op item listener: %.0f%n", median(noop));
+    // Paired: each round's cost against the run without metrics just before it, which drifts less with the load
+    // of a shared machine than medians taken apart.
+    List<Double> pairedBerth = new ArrayList<>();
+    List<Double> pairedAll = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      pairedBerth.add(100 * (off.get(r) - berth.get(r)) / off.get(r));
+      pairedAll.add(100 * (off.get(r) - on.get(r)) / off.get(r));
+    }
+    System.out.printf("median of the rounds' costs: Berth's + JVM %.1f%%; all %.1f%%%n", median(pairedBerth),
+        median(pairedAll));
     System.out.printf("median items/s: without metrics %.0f; Berth's + JVM %.0f (cost %.1f%%); all, Vert.x's too %.0f"
         + " (cost %.1f%%)%n", a, b, 100 * (a - b) / a, c, 100 * (a - c) / a);
     System.exit(0);
