@@ -4,6 +4,7 @@ import io.berth.core.HostEvent;
 import io.berth.core.HostListener;
 import io.berth.core.HostView;
 import io.berth.core.ServiceInfo;
+import io.berth.core.ServiceEvent;
 import io.berth.core.ServiceKind;
 import io.berth.core.ServiceState;
 import io.berth.core.TimedRunEvent;
@@ -27,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Berth's own meters. Queue depth, in-flight items, service states and a timed service's skipped ticks and next run
  * are read from the host when scraped; timed runs are counted and timed from host events, and item events go to
- * {@link ItemMeters} (the hot path). The listener wants {@code item} and {@code timed-run} events only, and keeps each
- * meter once built.
+ * {@link ItemMeters} (the hot path); token services' starts hand them to {@link TokenMeters}. The listener wants
+ * {@code item}, {@code timed-run} and {@code service} events only, and keeps each meter once built.
  */
 final class BerthMeters implements HostListener {
 
@@ -40,6 +41,7 @@ final class BerthMeters implements HostListener {
   private final MeterRegistry registry;
   private final HostView host;
   private final ItemMeters items;
+  private final TokenMeters tokens;
   private final Map<RunKey, Counter> runs = new ConcurrentHashMap<>();
   private final Map<String, Timer> runDurations = new ConcurrentHashMap<>();
   private final Set<String> bound = ConcurrentHashMap.newKeySet();
@@ -51,11 +53,12 @@ final class BerthMeters implements HostListener {
     this.registry = registry;
     this.host = host;
     this.items = items;
+    this.tokens = new TokenMeters(registry, host);
   }
 
   @Override
   public boolean wants(String topic) {
-    return ItemEvent.TOPIC.equals(topic) || TimedRunEvent.TOPIC.equals(topic);
+    return ItemEvent.TOPIC.equals(topic) || TimedRunEvent.TOPIC.equals(topic) || ServiceEvent.TOPIC.equals(topic);
   }
 
   @Override
@@ -64,6 +67,8 @@ final class BerthMeters implements HostListener {
       items.onItem(item);
     } else if (event instanceof TimedRunEvent run) {
       onRun(run);
+    } else if (event instanceof ServiceEvent s && s.service().startsWith(TokenMeters.SERVICE_PREFIX)) {
+      tokens.watch(s.service());   // as it starts, before its first fetch
     }
   }
 

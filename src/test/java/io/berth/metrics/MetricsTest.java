@@ -152,6 +152,48 @@ class MetricsTest {
     assertThat(scrape(TOKEN, 200).has("jvm_memory_used_bytes")).isTrue();
   }
 
+  @Test
+  void tokenRefreshesAndExpiryAreSeries() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      io.vertx.core.http.HttpServer endpoint = vertx.createHttpServer().requestHandler(req -> req.response()
+          .putHeader("content-type", "application/json")
+          .end(new JsonObject().put("access_token", "secret-" + fetches.incrementAndGet()).put("expires_in", 3600)
+              .encode()));
+      int port = endpoint.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)
+          .actualPort();
+      io.berth.token.Tokens tokens = io.berth.token.Tokens.of(io.berth.token.TokenOptions
+          .builder("api", "http://127.0.0.1:" + port + "/token").build());
+      host = Host.builder()
+          .module(tokens)
+          .http(new HttpOptions().port(0).token(TOKEN).tokenFile(dir.resolve("admin.token")))
+          .metrics()
+          .build();
+      result(host.start());
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200)
+          .value("berth_token_refreshes_total", "token", "api", "outcome", "succeeded")).isEqualTo(1));
+      PromText m = scrape(null, 200);
+      assertThat(m.types).containsEntry("berth_token_refreshes_total", "counter")
+          .containsEntry("berth_token_expiry_seconds", "gauge");
+      assertThat(m.value("berth_token_expiry_seconds", "token", "api")).isBetween(3500.0, 3600.0);
+      assertThat(m.value("berth_token_state", "token", "api", "state", "valid")).isEqualTo(1);
+      assertThat(m.value("berth_token_state", "token", "api", "state", "unavailable")).isZero();
+
+      result(tokens.refresh("api"));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200)
+          .value("berth_token_refreshes_total", "token", "api", "outcome", "succeeded")).isEqualTo(2));
+      assertThat(fetches).hasValue(2);
+      assertThat(scrape(null, 200).samples).noneMatch(sample -> sample.labels().containsValue("secret-2"));
+    } finally {
+      if (host != null) {
+        result(host.stop());
+        host = null;
+      }
+      result(vertx.close());
+    }
+  }
+
   private PromText scrape(String token, int status) throws Exception {
     HttpResponse<String> r = get(token);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
