@@ -261,10 +261,13 @@ class DashboardBrowserTest {
     WorkQueue tiny = host.work().queue("tiny");
     result(tiny.pause());
     try {
-      result(tiny.enqueue("send", new JsonObject()));   // the only slot: the next enqueue is refused
       signIn(TOKEN);
       click("#tabs button[data-view=queues]");
       wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#queues tr[data-name='tiny']")));
+      wait.until(ExpectedConditions.textToBe(By.id("live"), "live"));
+      // The only slot: the next enqueue is refused. (Its event also shows the page a type of the queue, until
+      // GET /api/v1/queues lists each queue's types.)
+      result(tiny.enqueue("send", new JsonObject()));
       new Select(driver.findElement(By.id("enqueue-queue"))).selectByValue("tiny");
       wait.until(d -> new Select(d.findElement(By.id("enqueue-type"))).getOptions().stream()
           .anyMatch(o -> o.getAttribute("value").equals("send")));
