@@ -6,6 +6,7 @@ import io.berth.core.HostListener;
 import io.berth.core.HostView;
 import io.berth.core.internal.Instants;
 import io.berth.service.Schedule;
+import io.berth.testing.LogCapture;
 import io.berth.core.ServiceEvent;
 import io.berth.host.Host;
 import io.berth.work.QueueOptions;
@@ -261,6 +262,35 @@ class EventStreamTest {
       }
       assertThat(count).isEqualTo(total);
       assertThat(events.dropped()).isPositive();
+    }
+  }
+
+  @Test
+  void clientsHangingUpWhileItemsFlowLogNothingAtWarn(Vertx vertx) throws Exception {
+    Host host = Host.builder().vertx(vertx)
+        .queue(new QueueOptions("q").capacity(10_000))
+        .handler("noop", ctx -> { })
+        .http(new HttpOptions().port(0).token("t"))
+        .build();
+    AdminApiTest.sync(host.start());
+    int port = host.lifetime().httpAddress().orElseThrow().port();
+    try (LogCapture log = LogCapture.start()) {
+      List<RawHttp> clients = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        RawHttp raw = new RawHttp(port);
+        raw.write("GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n");
+        clients.add(raw);
+      }
+      for (int round = 0; round < clients.size(); round++) {
+        for (int i = 0; i < 50; i++) {
+          host.work().queue("q").enqueue("noop", new JsonObject().put("n", i));
+        }
+        clients.get(round).close();   // hangs up with events in flight
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> host.work().queue("q").stats().succeeded() == 1000);
+      assertThat(log.lines()).noneMatch(l -> l.startsWith("WARN") || l.startsWith("ERROR"));
+    } finally {
+      AdminApiTest.sync(host.stop());
     }
   }
 
