@@ -24,7 +24,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * memory queue's throughput. Here each thread that publishes item events (a queue's worker threads) records into its
  * own cells with plain writes; a scrape adds up every thread's cells. Virtual threads, which come and go with each
  * item, share one set of cells under a lock instead. The times come with the event ({@link ItemEvent#startedNanos()}
- * ...): nothing is kept per item. Counters never reset: the cells of a thread that ended are kept.
+ * ...): nothing is kept per item. Counters never reset: the cells of a thread that ended are kept. A scrape reads
+ * other threads' plain writes without a lock, so it may see a cell a few events behind (never torn: 64-bit longs on
+ * HotSpot); the next scrape sees them.
  */
 final class ItemMeters implements MultiCollector {
 
