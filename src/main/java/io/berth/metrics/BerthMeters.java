@@ -4,11 +4,11 @@ import io.berth.core.HostEvent;
 import io.berth.core.HostListener;
 import io.berth.core.HostView;
 import io.berth.core.ServiceInfo;
+import io.berth.core.ServiceEvent;
 import io.berth.core.ServiceKind;
 import io.berth.core.ServiceState;
 import io.berth.core.TimedRunEvent;
 import io.berth.work.ItemEvent;
-import io.berth.work.ItemState;
 import io.berth.work.WorkQueue;
 import io.berth.work.WorkQueues;
 import io.micrometer.core.instrument.Counter;
@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Berth's own meters. Queue depth, in-flight items, service states and a timed service's skipped ticks and next run
- * are read from the host when scraped; items and timed runs are counted and timed from host events. The listener
- * wants {@code item} and {@code timed-run} events only, and keeps each meter once built.
+ * are read from the host when scraped; timed runs are counted and timed from host events, and item events go to
+ * {@link ItemMeters} (the hot path); token services' starts hand them to {@link TokenMeters}. The listener wants
+ * {@code item}, {@code timed-run} and {@code service} events only, and keeps each meter once built.
  */
 final class BerthMeters implements HostListener {
 
@@ -39,110 +40,35 @@ final class BerthMeters implements HostListener {
 
   private final MeterRegistry registry;
   private final HostView host;
-  /** Per item id: when it was queued, then when it started (System.nanoTime()). */
-  private final Map<String, Long> since = new ConcurrentHashMap<>();
-  /** Per queue, then per item type: the meters, built once (the hot path allocates no key). */
-  private final Map<String, QueueMeters> queues = new ConcurrentHashMap<>();
+  private final ItemMeters items;
+  private final TokenMeters tokens;
   private final Map<RunKey, Counter> runs = new ConcurrentHashMap<>();
   private final Map<String, Timer> runDurations = new ConcurrentHashMap<>();
   private final Set<String> bound = ConcurrentHashMap.newKeySet();
 
-  /** One queue's meters: its wait timer and, per item type, the finished counters and run timers by outcome. */
-  private final class QueueMeters {
-    final String queue;
-    final Timer wait;
-    final Map<String, TypeMeters> types = new ConcurrentHashMap<>();
-
-    QueueMeters(String queue) {
-      this.queue = queue;
-      wait = Timer.builder("berth.item.wait").description("Time from enqueue to the start of a run")
-          .tag("queue", queue).serviceLevelObjectives(SLOS).register(registry);
-    }
-
-    TypeMeters type(String type) {
-      TypeMeters t = types.get(type);
-      return t != null ? t : types.computeIfAbsent(type, k -> new TypeMeters(queue, k));
-    }
-  }
-
-  /** Per final state (by ordinal): items finished and their run time; built on first use. */
-  private final class TypeMeters {
-    final String queue;
-    final String type;
-    final Counter[] finished = new Counter[ItemState.values().length];
-    final Timer[] durations = new Timer[ItemState.values().length];
-
-    TypeMeters(String queue, String type) {
-      this.queue = queue;
-      this.type = type;
-    }
-
-    Counter finished(ItemState state) {
-      Counter c = finished[state.ordinal()];
-      if (c == null) {
-        c = Counter.builder("berth.items.finished").description("Items finished, per queue, type and outcome")
-            .tags("queue", queue, "type", type, "outcome", state.label()).register(registry);   // idempotent
-        finished[state.ordinal()] = c;
-      }
-      return c;
-    }
-
-    Timer duration(ItemState state) {
-      Timer t = durations[state.ordinal()];
-      if (t == null) {
-        t = Timer.builder("berth.item.duration").description("Run time of an item, from its start to its outcome")
-            .tags("queue", queue, "type", type, "outcome", state.label()).serviceLevelObjectives(SLOS)
-            .register(registry);
-        durations[state.ordinal()] = t;
-      }
-      return t;
-    }
-  }
-
-  private QueueMeters queue(String name) {
-    QueueMeters q = queues.get(name);
-    return q != null ? q : queues.computeIfAbsent(name, QueueMeters::new);
-  }
-
   private record RunKey(String service, String outcome) {
   }
 
-  BerthMeters(MeterRegistry registry, HostView host) {
+  BerthMeters(MeterRegistry registry, HostView host, ItemMeters items) {
     this.registry = registry;
     this.host = host;
+    this.items = items;
+    this.tokens = new TokenMeters(registry, host);
   }
 
   @Override
   public boolean wants(String topic) {
-    return ItemEvent.TOPIC.equals(topic) || TimedRunEvent.TOPIC.equals(topic);
+    return ItemEvent.TOPIC.equals(topic) || TimedRunEvent.TOPIC.equals(topic) || ServiceEvent.TOPIC.equals(topic);
   }
 
   @Override
   public void onEvent(HostEvent event) {
     if (event instanceof ItemEvent item) {
-      onItem(item);
+      items.onItem(item);
     } else if (event instanceof TimedRunEvent run) {
       onRun(run);
-    }
-  }
-
-  private void onItem(ItemEvent e) {
-    long now = System.nanoTime();
-    ItemState state = e.status();
-    if (state == ItemState.QUEUED) {
-      since.put(e.id(), now);
-    } else if (state == ItemState.RUNNING) {
-      Long queuedAt = since.put(e.id(), now);
-      if (queuedAt != null) {
-        queue(e.queue()).wait.record(now - queuedAt, TimeUnit.NANOSECONDS);
-      }
-    } else if (state.isFinal()) {
-      Long startedAt = since.remove(e.id());
-      TypeMeters t = queue(e.queue()).type(e.type());
-      t.finished(state).increment();
-      if (startedAt != null) {
-        t.duration(state).record(now - startedAt, TimeUnit.NANOSECONDS);
-      }
+    } else if (event instanceof ServiceEvent s && s.service().startsWith(TokenMeters.SERVICE_PREFIX)) {
+      tokens.watch(s.service());   // as it starts, before its first fetch
     }
   }
 

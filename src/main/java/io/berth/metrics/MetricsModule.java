@@ -85,7 +85,9 @@ public final class MetricsModule implements HostModule {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     HostView host = context.host();
-    berth = new BerthMeters(registry, host);
+    ItemMeters items = new ItemMeters();
+    registry.getPrometheusRegistry().register(items);
+    berth = new BerthMeters(registry, host, items);
     context.listen(berth);
   }
 

@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -43,8 +44,16 @@ class MetricsTest {
   @Test
   void berthJvmAndVertxSeriesMoveAsItemsRun() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger flaky = new java.util.concurrent.atomic.AtomicInteger();
     host = Host.builder()
-        .queue(new QueueOptions("mail").concurrency(1).retry(new io.berth.work.RetryOptions().maxAttempts(1)))
+        .queue(new QueueOptions("mail").concurrency(1).retry(new io.berth.work.RetryOptions().maxAttempts(1))
+            .retry("flaky", new io.berth.work.RetryOptions().maxAttempts(3)
+                .backoff(Duration.ofMillis(1), Duration.ofMillis(5))))
+        .handler("mail", "flaky", ctx -> {
+          if (flaky.incrementAndGet() <= 2) {
+            throw new IllegalStateException("not yet");
+          }
+        })
         .handler("mail", "send", ctx -> { })
         .handler("mail", "boom", ctx -> {
           throw new IllegalStateException("boom");
@@ -60,6 +69,7 @@ class MetricsTest {
       result(mail.enqueue("send", new JsonObject()));
     }
     result(mail.enqueue("boom", new JsonObject()));
+    result(mail.enqueue("flaky", new JsonObject()));
     result(host.trigger("report"));
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -69,6 +79,8 @@ class MetricsTest {
       assertThat(m.value("berth_items_finished_total", "queue", "mail", "type", "boom", "outcome", "dead"))
           .isEqualTo(1);
       assertThat(m.value("berth_timed_runs_total", "service", "report", "outcome", "succeeded")).isPositive();
+      assertThat(m.value("berth_items_finished_total", "queue", "mail", "type", "flaky", "outcome", "succeeded"))
+          .isEqualTo(1);
     });
 
     PromText m = scrape(null, 200);
@@ -79,7 +91,23 @@ class MetricsTest {
     assertThat(m.value("berth_item_duration_seconds_count", "queue", "mail", "type", "send", "outcome", "succeeded"))
         .isEqualTo(5);
     assertThat(m.find("berth_item_duration_seconds_bucket", "queue", "mail", "le", "+Inf")).isNotEmpty();
-    assertThat(m.value("berth_item_wait_seconds_count", "queue", "mail")).isEqualTo(6);
+    // The wait is the first attempt's only: 7 items, 7 waits, though the flaky one ran three times.
+    assertThat(m.value("berth_item_wait_seconds_count", "queue", "mail")).isEqualTo(7);
+    assertThat(m.value("berth_item_wait_seconds_bucket", "queue", "mail", "le", "+Inf")).isEqualTo(7);
+    assertThat(m.value("berth_item_wait_seconds_sum", "queue", "mail")).isPositive();
+    assertThat(m.types).containsEntry("berth_item_retries_total", "counter");
+    assertThat(m.value("berth_item_retries_total", "queue", "mail", "type", "flaky")).isEqualTo(2);
+    assertThat(m.value("berth_item_duration_seconds_count", "queue", "mail", "type", "flaky", "outcome", "retrying"))
+        .isEqualTo(2);
+    // Buckets are cumulative and end with +Inf, which equals the count.
+    List<PromText.Sample> buckets = m.find("berth_item_duration_seconds_bucket", "queue", "mail", "type", "send",
+        "outcome", "succeeded");
+    assertThat(buckets).hasSize(10);
+    for (int i = 1; i < buckets.size(); i++) {
+      assertThat(buckets.get(i).value()).isGreaterThanOrEqualTo(buckets.get(i - 1).value());
+    }
+    assertThat(buckets.get(buckets.size() - 1).labels()).containsEntry("le", "+Inf");
+    assertThat(buckets.get(buckets.size() - 1).value()).isEqualTo(5);
     assertThat(m.value("berth_timed_run_duration_seconds_count", "service", "report"))
         .isEqualTo(m.value("berth_timed_runs_total", "service", "report", "outcome", "succeeded"));
     assertThat(m.value("berth_timed_skipped_total", "service", "report")).isZero();
@@ -87,7 +115,7 @@ class MetricsTest {
     assertThat(m.value("berth_service_state", "service", "report", "kind", "timed", "state", "running")).isEqualTo(1);
     assertThat(m.value("berth_service_state", "service", "report", "state", "failed")).isZero();
     assertThat(m.value("berth_service_state", "service", "queue:mail", "state", "running")).isEqualTo(1);
-    assertThat(m.value("berth_queue_enqueued_total", "queue", "mail")).isEqualTo(6);
+    assertThat(m.value("berth_queue_enqueued_total", "queue", "mail")).isEqualTo(7);
     assertThat(m.value("berth_queue_depth", "queue", "mail")).isZero();
     assertThat(m.value("berth_queue_in_flight", "queue", "mail")).isZero();
     // The JVM and Vert.x: the host created Vert.x with the module's metrics.
@@ -122,6 +150,48 @@ class MetricsTest {
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(get("wrong").statusCode()).isEqualTo(401);
     assertThat(scrape(TOKEN, 200).has("jvm_memory_used_bytes")).isTrue();
+  }
+
+  @Test
+  void tokenRefreshesAndExpiryAreSeries() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      io.vertx.core.http.HttpServer endpoint = vertx.createHttpServer().requestHandler(req -> req.response()
+          .putHeader("content-type", "application/json")
+          .end(new JsonObject().put("access_token", "secret-" + fetches.incrementAndGet()).put("expires_in", 3600)
+              .encode()));
+      int port = endpoint.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)
+          .actualPort();
+      io.berth.token.Tokens tokens = io.berth.token.Tokens.of(io.berth.token.TokenOptions
+          .builder("api", "http://127.0.0.1:" + port + "/token").build());
+      host = Host.builder()
+          .module(tokens)
+          .http(new HttpOptions().port(0).token(TOKEN).tokenFile(dir.resolve("admin.token")))
+          .metrics()
+          .build();
+      result(host.start());
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200)
+          .value("berth_token_refreshes_total", "token", "api", "outcome", "succeeded")).isEqualTo(1));
+      PromText m = scrape(null, 200);
+      assertThat(m.types).containsEntry("berth_token_refreshes_total", "counter")
+          .containsEntry("berth_token_expiry_seconds", "gauge");
+      assertThat(m.value("berth_token_expiry_seconds", "token", "api")).isBetween(3500.0, 3600.0);
+      assertThat(m.value("berth_token_state", "token", "api", "state", "valid")).isEqualTo(1);
+      assertThat(m.value("berth_token_state", "token", "api", "state", "unavailable")).isZero();
+
+      result(tokens.refresh("api"));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200)
+          .value("berth_token_refreshes_total", "token", "api", "outcome", "succeeded")).isEqualTo(2));
+      assertThat(fetches).hasValue(2);
+      assertThat(scrape(null, 200).samples).noneMatch(sample -> sample.labels().containsValue("secret-2"));
+    } finally {
+      if (host != null) {
+        result(host.stop());
+        host = null;
+      }
+      result(vertx.close());
+    }
   }
 
   private PromText scrape(String token, int status) throws Exception {

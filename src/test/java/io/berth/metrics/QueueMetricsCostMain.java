@@ -41,8 +41,27 @@ public final class QueueMetricsCostMain {
     double b = median(berth);
     double c = median(on);
     System.out.printf("median items/s with a no-op item listener: %.0f%n", median(noop));
+    // Paired: each round's cost against the run without metrics just before it, which drifts less with the load
+    // of a shared machine than medians taken apart.
+    List<Double> pairedBerth = new ArrayList<>();
+    List<Double> pairedAll = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      pairedBerth.add(100 * (off.get(r) - berth.get(r)) / off.get(r));
+      pairedAll.add(100 * (off.get(r) - on.get(r)) / off.get(r));
+    }
+    System.out.printf("median of the rounds' costs: Berth's + JVM %.1f%%; all %.1f%%%n", median(pairedBerth),
+        median(pairedAll));
     System.out.printf("median items/s: without metrics %.0f; Berth's + JVM %.0f (cost %.1f%%); all, Vert.x's too %.0f"
         + " (cost %.1f%%)%n", a, b, 100 * (a - b) / a, c, 100 * (a - c) / a);
+    // CPU per item: the figure a loaded, shared machine disturbs least (throughput there swings 2-5x run to run).
+    double[] cpu = new double[Mode.values().length];
+    for (Mode m : Mode.values()) {
+      List<Double> all = CPU_NANOS_PER_ITEM.get(m);
+      cpu[m.ordinal()] = median(all.subList(1, all.size()));
+    }
+    System.out.printf("median CPU ns per item: without %.0f; a no-op item listener %.0f (+%.1f%%); Berth's + JVM %.0f"
+            + " (+%.1f%%); all %.0f (+%.1f%%)%n", cpu[0], cpu[1], 100 * (cpu[1] - cpu[0]) / cpu[0], cpu[2],
+        100 * (cpu[2] - cpu[0]) / cpu[0], cpu[3], 100 * (cpu[3] - cpu[0]) / cpu[0]);
     System.exit(0);
   }
 
@@ -74,6 +93,7 @@ public final class QueueMetricsCostMain {
     await(host.start());
     WorkQueue queue = host.work().queue("bench");
     long t0 = System.nanoTime();
+    long cpu0 = cpu();
     for (int i = 0; i < items; i++) {
       Future<String> f = queue.enqueue("noop", new JsonObject().put("n", i));
       if (!f.isComplete()) {
@@ -86,8 +106,18 @@ public final class QueueMetricsCostMain {
       throw new IllegalStateException("items did not finish");
     }
     double perSecond = items / ((System.nanoTime() - t0) / 1e9);
+    CPU_NANOS_PER_ITEM.computeIfAbsent(mode, k -> new ArrayList<>()).add((cpu() - cpu0) / (double) items);
     await(host.stop());
     return perSecond;
+  }
+
+  /** CPU time per item of each mode's rounds (warm-up included, dropped below). */
+  private static final java.util.Map<Mode, List<Double>> CPU_NANOS_PER_ITEM = new java.util.EnumMap<>(Mode.class);
+
+  /** The process's CPU time: what an item costs, whatever else runs on a shared machine. */
+  private static long cpu() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static <T> T await(Future<T> f) throws Exception {
