@@ -35,6 +35,8 @@ public final class ClusterNodes {
 
   /** The cluster-wide map of node records: node id to {@code {"address", "joinedAt"}}. */
   static final String MAP = "berth.nodes";
+  /** Where {@code HazelcastClusterManager} keeps a member's Vert.x node id (not the member's own UUID). */
+  private static final String NODE_ID_ATTRIBUTE = "__vertx.nodeId";
 
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
@@ -57,6 +59,11 @@ public final class ClusterNodes {
   /** This node's id: the cluster manager's, also {@code lifetime().nodeId()}. */
   public String nodeId() {
     return nodeId;
+  }
+
+  /** This node's Hazelcast instance (tests end it to simulate a crash). */
+  HazelcastInstance hazelcast() {
+    return hazelcast;
   }
 
   /** The members' cluster addresses ({@code host:port}), this node's first. */
@@ -85,7 +92,7 @@ public final class ClusterNodes {
       Map<String, String> held = holders.result();
       JsonArray out = new JsonArray();
       for (Member m : hazelcast.getCluster().getMembers()) {
-        String id = m.getUuid().toString();
+        String id = id(m);
         JsonObject record = byId.get(id);
         String joined = record != null ? record.getString("joinedAt")
             : Instants.iso(seen.computeIfAbsent(id, k -> Instant.now()));
@@ -120,12 +127,12 @@ public final class ClusterNodes {
   /** Publishes this node's record and starts turning membership changes into node events. */
   Future<Void> start() {
     for (Member m : hazelcast.getCluster().getMembers()) {
-      seen.putIfAbsent(m.getUuid().toString(), Instant.now());
+      seen.putIfAbsent(id(m), Instant.now());
     }
     listener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
-        String id = e.getMember().getUuid().toString();
+        String id = id(e.getMember());
         seen.put(id, Instant.now());
         log.info("Node {} ({}) joined the cluster", id, address(e.getMember()));
         events.publish(NodeEvent.TOPIC, () -> new NodeEvent("joined", id, address(e.getMember()), Instant.now()));
@@ -133,7 +140,7 @@ public final class ClusterNodes {
 
       @Override
       public void memberRemoved(MembershipEvent e) {
-        String id = e.getMember().getUuid().toString();
+        String id = id(e.getMember());
         seen.remove(id);
         log.info("Node {} ({}) left the cluster", id, address(e.getMember()));
         events.publish(NodeEvent.TOPIC, () -> new NodeEvent("left", id, address(e.getMember()), Instant.now()));
@@ -149,14 +156,27 @@ public final class ClusterNodes {
   /** Stops the node events and removes this node's record. */
   Future<Void> stop() {
     UUID l = listener;
-    if (l != null) {
-      hazelcast.getCluster().removeMembershipListener(l);
+    if (l != null && hazelcast.getLifecycleService().isRunning()) {
+      try {
+        hazelcast.getCluster().removeMembershipListener(l);
+      } catch (RuntimeException e) {
+        log.debug("Removing the membership listener: {}", e.getMessage());
+      }
+    }
+    if (!hazelcast.getLifecycleService().isRunning()) {
+      return Future.succeededFuture();   // this node is out of the cluster already
     }
     return map().compose(m -> m.remove(nodeId)).<Void>mapEmpty().recover(e -> Future.succeededFuture());
   }
 
   private Future<AsyncMap<String, JsonObject>> map() {
     return vertx.sharedData().getClusterWideMap(MAP);
+  }
+
+  /** The member's Vert.x node id (the attribute Vert.x's cluster manager sets), which is Berth's node id too. */
+  static String id(Member m) {
+    String id = m.getAttribute(NODE_ID_ATTRIBUTE);
+    return id != null ? id : m.getUuid().toString();
   }
 
   private static String address(Member m) {

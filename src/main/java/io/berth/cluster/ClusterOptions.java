@@ -218,9 +218,8 @@ public final class ClusterOptions {
     c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     c.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
     c.setProperty("hazelcast.logging.type", "slf4j");
-    // Vert.x's close leaves the cluster; when the JVM exits before that finished, Hazelcast's own hook still leaves
-    // gracefully (the others see a leave, not a crash).
-    c.setProperty("hazelcast.shutdownhook.policy", "GRACEFUL");
+    // No Hazelcast shutdown hook (Vert.x's cluster manager turns it off too): the host's stop closes Vert.x, which
+    // leaves the cluster.
     NetworkConfig net = c.getNetworkConfig();
     net.setPort(port).setPortAutoIncrement(true);
     if (host.matches("[0-9.]+")) {

@@ -619,14 +619,17 @@ public final class HostCore implements HostView {
 
   /**
    * Closes Vert.x from a thread of its own (a close started on an event loop would report its completion on that
-   * same, by then terminated, loop); the stop completes when it closed or after the rest of the stop margin.
+   * same, by then terminated, loop); the stop completes when it closed or after what is left of the deadline plus
+   * the rest of the stop margin.
    */
   private void closeVertx() {
+    // What the services left of the deadline is Vert.x's too (a clustered Vert.x leaves the cluster as it closes).
+    long bound = VERTX_CLOSE_MAX_MS + Math.max(0, remainingShutdownTime().toMillis());
     Threads.start("berth-close", false, () -> {
       try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(VERTX_CLOSE_MAX_MS, TimeUnit.MILLISECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(bound, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.TimeoutException e) {
-        log.info("Vert.x is still closing {}ms after the last service stopped; the host has stopped", VERTX_CLOSE_MAX_MS);
+        log.info("Vert.x is still closing {}ms after the last service stopped; the host has stopped", bound);
       } catch (java.util.concurrent.ExecutionException e) {
         log.warn("Closing Vert.x failed: {}", Failures.describe(e.getCause()));
       } catch (InterruptedException e) {
