@@ -42,8 +42,9 @@ import static org.awaitility.Awaitility.await;
 class ClusterTest {
 
   private static final String TOKEN = "cluster-test-token-0123456789";
-  private static final Duration TTL = Duration.ofMillis(1500);
-  private static final Duration RENEW = Duration.ofMillis(300);
+  /** Short leases keep the test fast; {@code -Dberth.test.ttl=5000 -Dberth.test.renew=1000} measures the defaults. */
+  private static final Duration TTL = Duration.ofMillis(Long.getLong("berth.test.ttl", 1500));
+  private static final Duration RENEW = Duration.ofMillis(Long.getLong("berth.test.renew", 300));
 
   private static String database;
   private final List<Host> hosts = new ArrayList<>();
