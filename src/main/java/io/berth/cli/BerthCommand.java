@@ -159,7 +159,8 @@ public final class BerthCommand implements Callable<Integer> {
         .map(a -> "http://" + a.host() + ":" + a.port() + "/api/v1 (token " + http.tokenSource() + ")")
         .orElse("(no HTTP server)");
     String cluster = host.cluster()
-        .map(c -> c.members().size() + " member(s): " + String.join(", ", c.members()))
+        .map(c -> "'" + c.clusterName() + "', " + c.members().size() + " member(s): "
+            + String.join(", ", c.members()))
         .orElse("(none: this node runs alone)");
     log.info("\n  Berth {} started (node {})\n  config:   {}\n  cluster:  {}\n  store:    {}\n  services: {}"
             + "\n  health:   {}\n  admin:    {}\n  stop:     Ctrl+C, SIGTERM or POST /api/v1/shutdown",

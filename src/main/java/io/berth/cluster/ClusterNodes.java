@@ -47,8 +47,10 @@ public final class ClusterNodes {
   private final Map<String, Instant> seen = new ConcurrentHashMap<>();
   private final Instant joinedAt = Instant.now();
   private volatile UUID listener;
+  private final String clusterName;
 
   ClusterNodes(Vertx vertx, HazelcastInstance hazelcast, String nodeId, HostEvents events, SingletonLeases leases) {
+    this.clusterName = hazelcast.getConfig().getClusterName();
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.nodeId = nodeId;
@@ -59,6 +61,11 @@ public final class ClusterNodes {
   /** This node's id: the cluster manager's, also {@code lifetime().nodeId()}. */
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The cluster's name ({@code cluster.name}). */
+  public String clusterName() {
+    return clusterName;
   }
 
   /** This node's Hazelcast instance (tests end it to simulate a crash). */

@@ -91,6 +91,7 @@ public final class ClusterOptions {
   }
 
   private static List<String> members(ConfigReader section) {
+    section.declare("members");   // read raw below: a JSON list is not one of the reader's types
     Object raw = section.json().getValue("members");
     List<String> list = new ArrayList<>();
     if (raw instanceof JsonArray array) {

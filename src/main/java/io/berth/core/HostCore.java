@@ -748,6 +748,16 @@ public final class HostCore implements HostView {
   void serviceState(ManagedService s, ServiceState state, String error) {
     s.set(state, error);
     events.publish(new ServiceEvent(s.name(), state, error));
+    if (state == ServiceState.FAILED && s.singleton() && s.lease != null && stopFuture == null) {
+      // A singleton that failed here (exceptionPolicy Ignore) must not keep its lease: another node may run it.
+      onOrchestrator(() -> {
+        if (stopFuture == null && s.lease != null) {
+          log.warn("Singleton '{}' failed on this node; it gives its lease up so that another node may run it",
+              s.name());
+          closeLease(s);
+        }
+      });
+    }
   }
 
   private static long elapsedMs(long t0) {

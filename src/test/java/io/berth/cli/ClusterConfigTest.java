@@ -72,6 +72,15 @@ class ClusterConfigTest {
   }
 
   @Test
+  void aListOfMembersIsAKnownKey() throws Exception {
+    // Valid members, a bad ttl: the error is the ttl's, not an unknown cluster.members.
+    Result r = run(new JsonObject().put("cluster", new JsonObject().put("enabled", false)
+        .put("members", new JsonArray().add("127.0.0.1:5701")).put("bogus", 1)));
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("cluster.bogus").doesNotContain("cluster.members");
+  }
+
+  @Test
   void anUnknownClusterKeyNamesTheKey() throws Exception {
     Result r = run(new JsonObject().put("cluster", new JsonObject().put("enabld", true)));
     assertThat(r.code()).isEqualTo(2);

@@ -127,6 +127,24 @@ class SingletonServiceTest {
   }
 
   @Test
+  void aSingletonThatFailsHereGivesItsLeaseUp(Vertx vertx) {
+    ManualLeases leases = new ManualLeases();
+    HostCore host = HostCore.builder().vertx(vertx)
+        .options(new HostOptions().exceptionPolicy(io.berth.service.ExceptionPolicy.IGNORE))
+        .module(ctx -> ctx.provide(SingletonLeases.class, leases))
+        .background(token -> {
+          throw new IllegalStateException("broken");
+        }, o -> o.name("solo").singleton(true))
+        .build();
+    Await.result(host.start());
+    leases.grant("solo", 3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> leases.log.contains("release:solo"));
+    assertThat(info(host, "solo").state()).isEqualTo(ServiceState.FAILED);
+    assertThat(host.lifetime().isReady()).isTrue();
+    Await.result(host.stop());
+  }
+
+  @Test
   void aStandbySingletonGivesItsContentionUpAtStop(Vertx vertx) {
     ManualLeases leases = new ManualLeases();
     HostCore host = HostCore.builder().vertx(vertx)
