@@ -460,10 +460,9 @@ public final class HostCore implements HostView {
     Future<Void> started = deploy(s);
     started.onComplete(ar -> {
       if (ar.failed()) {
+        // Its state is failed now, which gives the lease up (serviceState): another node may run it.
         s.fence = 0;
-        log.error("Singleton '{}' failed to start on this node; it gives its lease up so that another node may run"
-            + " it: {}", s.name(), Failures.message(ar.cause()));
-        closeLease(s);
+        log.error("Singleton '{}' failed to start on this node: {}", s.name(), Failures.message(ar.cause()));
         return;
       }
       if (stopFuture != null) {
