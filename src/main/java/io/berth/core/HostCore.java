@@ -497,9 +497,12 @@ public final class HostCore implements HostView {
     String id = s.deploymentId;
     s.deploymentId = null;
     serviceState(s, ServiceState.STOPPING, null);
-    s.leaving = Futures.backOn(orchestrator, vertx.undeploy(id)
+    // Set before the undeploy can complete: a stop or a new lease that comes meanwhile waits for this one.
+    Promise<Void> left = Promise.promise();
+    s.leaving = left.future();
+    Futures.backOn(orchestrator, vertx.undeploy(id)
         .timeout(options.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS))
-        .transform(ar -> {
+        .onComplete(ar -> {
           s.leaving = null;
           if (ar.failed()) {
             log.warn("Singleton '{}' did not stop cleanly after it lost its lease: {}", s.name(),
@@ -514,7 +517,7 @@ public final class HostCore implements HostView {
               return f.isPresent() ? Optional.of(f.getAsLong()) : Optional.empty();
             }).ifPresent(f -> activate(s, f));
           }
-          return Future.<Void>succeededFuture();
+          left.complete();
         });
   }
 
