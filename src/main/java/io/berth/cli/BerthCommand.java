@@ -82,8 +82,9 @@ public final class BerthCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     Vertx vertx = earlyVertx != null ? join(earlyVertx) : newVertx();
-    Host host;
+    Host host = null;
     HttpOptions http;
+    String store;
     try {
       if (conf == null && Files.isRegularFile(DEFAULT_CONF)) {
         conf = DEFAULT_CONF;
@@ -91,6 +92,10 @@ public final class BerthCommand implements Callable<Integer> {
       ConfigReader config = conf == null ? ConfigLoader.defaults()
           : join(ConfigLoader.load(vertx, conf).toCompletionStage().toCompletableFuture());
       host = DefaultApp.build(vertx, config);
+      if (host.vertx() != vertx) {
+        vertx.close();   // a clustered host runs on a clustered Vert.x of its own
+      }
+      store = describeStore(config.section("store"));
       http = HttpOptions.from(config.section("http"));
       // A typo in an override is as fatal as one in the file: BERTH_SHUTDOWN_TIMOUT would otherwise be ignored.
       for (String name : config.unusedEnvironmentOverrides()) {
@@ -99,16 +104,26 @@ public final class BerthCommand implements Callable<Integer> {
       }
       // Before any service runs or any file is touched: a second host on a taken port changes nothing.
       http.preflight();
+    } catch (IllegalStateException e) {
+      if (e.getMessage() == null || !e.getMessage().startsWith("could not join")) {
+        throw e;
+      }
+      System.err.println("berth: " + e.getMessage());
+      vertx.close();
+      return FAILED;
     } catch (ConfigException e) {
       // One line, on standard error only: the error is the launcher's answer, not a log event.
       System.err.println("berth: configuration error: " + e.getMessage());
       vertx.close();
+      if (host != null && host.vertx() != vertx) {
+        join(host.vertx().close().toCompletionStage().toCompletableFuture());   // leaves the cluster
+      }
       return CONFIG_ERROR;
     }
     host.core().handleSignals();
     try {
       join(host.start().toCompletionStage().toCompletableFuture());
-      banner(host, http);
+      banner(host, http, store);
     } catch (HostStartException e) {
       join(host.lifetime().stopped().toCompletionStage().toCompletableFuture());
       // A config problem found only at start (the port taken since the check): exit 2; the host logged it.
@@ -119,7 +134,22 @@ public final class BerthCommand implements Callable<Integer> {
     return host.exitCode();
   }
 
-  private void banner(Host host, HttpOptions http) {
+  /** The store as the banner names it: its type and, for PostgreSQL, where (never the credentials). */
+  private static String describeStore(ConfigReader store) {
+    String type = store.string("type", "sqlite");
+    if (type.equalsIgnoreCase("postgres")) {
+      // postgresql://user:secret@host:port/db?... → host:port/db
+      String where = store.string("url", "").replaceFirst("^[a-z]+://", "").replaceFirst("^[^@/]*@", "")
+          .replaceFirst("\\?.*$", "");
+      return "postgres (" + where + ")";
+    }
+    if (type.equalsIgnoreCase("memory")) {
+      return "memory (nothing survives a restart)";
+    }
+    return "sqlite (" + store.string("path", "data/berth.db") + ")";
+  }
+
+  private void banner(Host host, HttpOptions http, String store) {
     String services = host.services().stream()
         .map(s -> s.name() + " (" + s.kind().label() + ")")
         .collect(Collectors.joining(", "));
@@ -128,11 +158,15 @@ public final class BerthCommand implements Callable<Integer> {
     String admin = host.lifetime().httpAddress()
         .map(a -> "http://" + a.host() + ":" + a.port() + "/api/v1 (token " + http.tokenSource() + ")")
         .orElse("(no HTTP server)");
-    log.info("\n  Berth {} started (node {})\n  config:   {}\n  services: {}\n  health:   {}\n  admin:    {}"
-            + "\n  stop:     Ctrl+C, SIGTERM or POST /api/v1/shutdown",
+    String cluster = host.cluster()
+        .map(c -> "'" + c.clusterName() + "', " + c.members().size() + " member(s): "
+            + String.join(", ", c.members()))
+        .orElse("(none: this node runs alone)");
+    log.info("\n  Berth {} started (node {})\n  config:   {}\n  cluster:  {}\n  store:    {}\n  services: {}"
+            + "\n  health:   {}\n  admin:    {}\n  stop:     Ctrl+C, SIGTERM or POST /api/v1/shutdown",
         Version.current(), host.lifetime().nodeId(), conf == null
             ? "built-in defaults (no " + DEFAULT_CONF + " here; pass --conf FILE to use one)"
-            : conf.toAbsolutePath().normalize(), services, health, admin);
+            : conf.toAbsolutePath().normalize(), cluster, store, services, health, admin);
   }
 
   private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {

@@ -1,6 +1,7 @@
 package io.berth.cli;
 
 import io.berth.admin.HttpOptions;
+import io.berth.cluster.ClusterOptions;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
 import io.berth.config.Durations;
@@ -28,7 +29,11 @@ final class DefaultApp {
   private DefaultApp() {
   }
 
-  /** Builds the default host on {@code vertx}, reading and validating every key of {@code config}. */
+  /**
+   * Builds the default host on {@code vertx}, reading and validating every key of {@code config}. With
+   * {@code cluster.enabled} the host joins the cluster on a clustered Vert.x of its own instead, and the caller
+   * closes {@code vertx}.
+   */
   static Host build(Vertx vertx, ConfigReader config) {
     HostOptions options = HostOptions.from(config);
     HttpOptions http = HttpOptions.from(config.section("http"));
@@ -42,8 +47,14 @@ final class DefaultApp {
     // that "enabled": false is accepted (and the host leaves it out).
     boolean monitor = services.section("monitor").bool("enabled", false) || services.has("monitor");
     Tokens tokens = Tokens.fromConfig(config.section("tokens"), System.getenv());
-    Host.Builder builder = Host.builder()
-        .vertx(vertx, true)
+    ClusterOptions cluster = ClusterOptions.from(config.section("cluster"));
+    Host.Builder builder = Host.builder();
+    if (cluster.enabled()) {
+      builder.cluster(cluster);
+    } else {
+      builder.vertx(vertx, true);
+    }
+    builder
         .options(options)
         .config(config)
         .registry(ServiceRegistry.builder().singletonInstance(Tokens.class, tokens).build());

@@ -329,14 +329,16 @@ public final class HostCore implements HostView {
 
   /** The services in start order, split once: everything else first, then the edge (HTTP) service. */
   private List<List<ManagedService>> startGroups() {
-    return List.of(services.stream().filter(s -> !s.edge()).toList(), services.stream().filter(ManagedService::edge).toList());
+    return List.of(services.stream().filter(s -> !s.edge()).toList(),
+        services.stream().filter(ManagedService::edge).toList());
   }
 
   /** The deployed services in stop order: the edge service first, then the others in reverse. */
   private List<List<ManagedService>> stopGroups() {
     List<ManagedService> reverse = new ArrayList<>(services);
     Collections.reverse(reverse);
-    List<ManagedService> deployed = reverse.stream().filter(s -> s.deploymentId != null).toList();
+    // Singletons are in the stop whether they run here or wait in standby: their lease is given up.
+    List<ManagedService> deployed = reverse.stream().filter(s -> s.deploymentId != null || s.singleton()).toList();
     return List.of(deployed.stream().filter(ManagedService::edge).toList(),
         deployed.stream().filter(s -> !s.edge()).toList());
   }
@@ -371,6 +373,14 @@ public final class HostCore implements HostView {
     if (stopFuture != null) {
       return Future.failedFuture(stoppedWhileStarting());
     }
+    if (s.singleton()) {
+      return standby(s);
+    }
+    return deploy(s);
+  }
+
+  /** Deploys one service and waits for its start, bounded by its start timeout. */
+  private Future<Void> deploy(ManagedService s) {
     long t0 = System.nanoTime();
     serviceState(s, ServiceState.STARTING, null);
     ServiceRunner runner = s.createRunner();
@@ -409,7 +419,132 @@ public final class HostCore implements HostView {
     });
   }
 
+  // ---------------------------------------------------------------- singletons
+
+  /**
+   * A singleton's place in the start: it waits in {@code standby} and contends for its lease, and the start goes on
+   * without it; it starts on this node when the lease comes ({@link #activate}), which may be at once.
+   */
+  private Future<Void> standby(ManagedService s) {
+    SingletonLeases leases = feature(SingletonLeases.class).orElseThrow();
+    serviceState(s, ServiceState.STANDBY, null);
+    log.info("Service '{}' is a singleton: standby until this node holds its lease", s.name());
+    s.lease = leases.contend(s.name(), new SingletonLeases.Holder() {
+      @Override
+      public void acquired(long fence) {
+        onOrchestrator(() -> activate(s, fence));
+      }
+
+      @Override
+      public void lost(String reason) {
+        onOrchestrator(() -> deactivate(s, reason));
+      }
+    });
+    return Future.succeededFuture();
+  }
+
+  private void onOrchestrator(Runnable action) {
+    try {
+      orchestrator.runOnContext(v -> action.run());
+    } catch (RejectedExecutionException e) {
+      // Vert.x is closed: the host has stopped and the lease was given up.
+    }
+  }
+
+  /** This node got the lease of singleton {@code s}: start it (once any earlier stop of it on this node ended). */
+  private void activate(ManagedService s, long fence) {
+    if (stopFuture != null || s.lease == null || s.leaving != null || s.deploymentId != null
+        || s.state == ServiceState.STARTING || s.state == ServiceState.FAILED) {
+      // Stopping: the stop gives the lease up. Leaving: started again once the old instance stopped.
+      return;
+    }
+    s.fence = fence;
+    s.cancellation = new CancellationSource();
+    log.info("Service '{}' got its singleton lease (fence {}): starting it on this node", s.name(), fence);
+    Future<Void> started = deploy(s);
+    started.onComplete(ar -> {
+      if (ar.failed()) {
+        // Its state is failed now, which gives the lease up (serviceState): another node may run it.
+        s.fence = 0;
+        log.error("Singleton '{}' failed to start on this node: {}", s.name(), Failures.message(ar.cause()));
+        return;
+      }
+      if (stopFuture != null) {
+        return;   // the stop undeploys it
+      }
+      if (s.fence != fence) {
+        leave(s, "the lease was lost while the service started");
+        return;
+      }
+      lifetime.started().onSuccess(v -> {
+        if (s.deploymentId != null && s.fence == fence) {
+          startedHook(s).onFailure(e -> log.error("Singleton '{}': {}", s.name(), Failures.message(e)));
+        }
+      });
+    });
+  }
+
+  /** This node lost the lease of {@code s}: stop it at once (a deployment still starting stops when it started). */
+  private void deactivate(ManagedService s, String reason) {
+    s.fence = 0;
+    if (stopFuture != null || s.deploymentId == null || s.leaving != null) {
+      return;
+    }
+    leave(s, reason);
+  }
+
+  /** Stops a singleton that lost its lease and puts it back in standby; starts it again if the lease came back. */
+  private void leave(ManagedService s, String reason) {
+    log.warn("Service '{}' lost its singleton lease ({}): stopping it on this node; standby", s.name(), reason);
+    long t0 = System.nanoTime();
+    cancel(s.cancellation, "lease-lost", "service '" + s.name() + "'");
+    String id = s.deploymentId;
+    s.deploymentId = null;
+    serviceState(s, ServiceState.STOPPING, null);
+    // Set before the undeploy can complete: a stop or a new lease that comes meanwhile waits for this one.
+    Promise<Void> left = Promise.promise();
+    s.leaving = left.future();
+    Futures.backOn(orchestrator, vertx.undeploy(id)
+        .timeout(options.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS))
+        .onComplete(ar -> {
+          s.leaving = null;
+          if (ar.failed()) {
+            log.warn("Singleton '{}' did not stop cleanly after it lost its lease: {}", s.name(),
+                Failures.describe(ar.cause()));
+          } else {
+            log.info("Singleton '{}' stopped on this node in {}ms after it lost its lease", s.name(), elapsedMs(t0));
+          }
+          if (stopFuture == null) {
+            serviceState(s, ServiceState.STANDBY, null);
+            feature(SingletonLeases.class).flatMap(l -> {
+              java.util.OptionalLong f = l.fence(s.name());
+              return f.isPresent() ? Optional.of(f.getAsLong()) : Optional.empty();
+            }).ifPresent(f -> activate(s, f));
+          }
+          left.complete();
+        });
+  }
+
+  /** Stops contending for the lease of {@code s} and gives it up, bounded by what is left of the deadline. */
+  private Future<Void> closeLease(ManagedService s) {
+    s.fence = 0;
+    SingletonLeases.Contention c = s.lease;
+    s.lease = null;
+    if (c == null) {
+      return Future.succeededFuture();
+    }
+    long bound = Math.max(AFTER_STOP_MIN_MS, remainingShutdownTime().toMillis());
+    return Futures.backOn(orchestrator, c.close().timeout(bound, TimeUnit.MILLISECONDS)).recover(e -> {
+      log.warn("Singleton '{}': giving its lease up failed ({}); it expires by itself", s.name(),
+          Failures.message(e));
+      return Future.succeededFuture();
+    });
+  }
+
   private Future<Void> startedHook(ManagedService s) {
+    if (s.singleton() && s.deploymentId == null) {
+      return Future.succeededFuture();   // runs when this node gets the lease
+    }
     return s.verticle.started()
         .timeout(s.startTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .recover(e -> {
@@ -490,14 +625,17 @@ public final class HostCore implements HostView {
 
   /**
    * Closes Vert.x from a thread of its own (a close started on an event loop would report its completion on that
-   * same, by then terminated, loop); the stop completes when it closed or after the rest of the stop margin.
+   * same, by then terminated, loop); the stop completes when it closed or after what is left of the deadline plus
+   * the rest of the stop margin.
    */
   private void closeVertx() {
+    // What the services left of the deadline is Vert.x's too (a clustered Vert.x leaves the cluster as it closes).
+    long bound = VERTX_CLOSE_MAX_MS + Math.max(0, remainingShutdownTime().toMillis());
     Threads.start("berth-close", false, () -> {
       try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(VERTX_CLOSE_MAX_MS, TimeUnit.MILLISECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(bound, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.TimeoutException e) {
-        log.info("Vert.x is still closing {}ms after the last service stopped; the host has stopped", VERTX_CLOSE_MAX_MS);
+        log.info("Vert.x is still closing {}ms after the last service stopped; the host has stopped", bound);
       } catch (java.util.concurrent.ExecutionException e) {
         log.warn("Closing Vert.x failed: {}", Failures.describe(e.getCause()));
       } catch (InterruptedException e) {
@@ -509,6 +647,23 @@ public final class HostCore implements HostView {
 
   /** Stops one service; never fails, so that every service is asked to stop. */
   private Future<Void> stopOne(ManagedService s, List<String> cutShort) {
+    if (!s.singleton()) {
+      return undeploy(s, cutShort);
+    }
+    // A singleton stops before its lease is given up: another node must not start it while it still runs here.
+    Future<Void> leaving = s.leaving != null ? s.leaving : Future.succeededFuture();
+    return leaving.compose(v -> {
+      if (s.deploymentId != null) {
+        return undeploy(s, cutShort);
+      }
+      if (s.state != ServiceState.FAILED) {
+        serviceState(s, ServiceState.STOPPED, null);
+      }
+      return Future.<Void>succeededFuture();
+    }).compose(v -> closeLease(s));
+  }
+
+  private Future<Void> undeploy(ManagedService s, List<String> cutShort) {
     long t0 = System.nanoTime();
     boolean wasFailed = s.state == ServiceState.FAILED;
     if (!wasFailed) {
@@ -599,6 +754,16 @@ public final class HostCore implements HostView {
   void serviceState(ManagedService s, ServiceState state, String error) {
     s.set(state, error);
     events.publish(new ServiceEvent(s.name(), state, error));
+    if (state == ServiceState.FAILED && s.singleton() && s.lease != null && stopFuture == null) {
+      // A singleton that failed here (exceptionPolicy Ignore) must not keep its lease: another node may run it.
+      onOrchestrator(() -> {
+        if (stopFuture == null && s.lease != null) {
+          log.warn("Singleton '{}' failed on this node; it gives its lease up so that another node may run it",
+              s.name());
+          closeLease(s);
+        }
+      });
+    }
   }
 
   private static long elapsedMs(long t0) {
@@ -731,6 +896,7 @@ public final class HostCore implements HostView {
       for (Registration r : all) {
         ConfigReader section = (servicesConfig == null ? empty : servicesConfig).section(r.name());
         section.declare(r.options().configKeys().toArray(String[]::new));
+        section.declare("singleton");
         if (servicesConfig != null && !section.bool("enabled", true)) {
           // A disabled service keeps its settings for when it is enabled again: none of them is an unknown key.
           servicesConfig.rawObject(r.name());
@@ -749,18 +915,40 @@ public final class HostCore implements HostView {
                 ExceptionPolicy::label));
           }
         }
-        managed.add(toManaged(r, section));
+        managed.add(toManaged(r, section, singleton(r, section)));
       }
       return managed;
     }
 
-    private ManagedService toManaged(Registration r, ConfigReader section) {
+    /**
+     * Whether {@code r} runs on one node of the cluster at a time: {@code services.<name>.singleton}, else its
+     * options, else true for a timed service when the host has singleton leases (a cluster with a shared store).
+     */
+    private boolean singleton(Registration r, ConfigReader section) {
+      SingletonLeases leases = (SingletonLeases) features.get(SingletonLeases.class);
+      Boolean wanted = r.options().singleton();
+      if (section.has("singleton")) {
+        wanted = section.bool("singleton", false);
+      }
+      if (r.edgeAddress() != null) {
+        return false;
+      }
+      boolean singleton = wanted != null ? wanted : r.kind() == ServiceKind.TIMED && leases != null;
+      if (singleton && leases == null) {
+        throw new ConfigException(section.key("singleton"), "needs the cluster with the PostgreSQL store"
+            + " (cluster.enabled: true and store.type: postgres): a singleton's lease lives in the shared store");
+      }
+      return singleton;
+    }
+
+    private ManagedService toManaged(Registration r, ConfigReader section, boolean singleton) {
       Duration startTimeout = r.options().startTimeout() != null ? r.options().startTimeout() : options.startTimeout();
       ExceptionPolicy policy = r.options().exceptionPolicy() != null ? r.options().exceptionPolicy()
           : options.exceptionPolicy();
       RestartPolicy restart = r.options().restartPolicy() != null ? r.options().restartPolicy()
           : options.restartPolicy();
-      return new ManagedService(r.name(), r.kind(), r.edgeAddress() != null, startTimeout, section, managed -> {
+      return new ManagedService(r.name(), r.kind(), r.edgeAddress() != null, startTimeout, section, singleton,
+          managed -> {
         Ctx ctx = new Ctx(managed);
         return switch (r.kind()) {
           case BACKGROUND -> new BackgroundRunner((BackgroundService) r.service(), ctx, managed, control, policy,

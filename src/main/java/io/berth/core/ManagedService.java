@@ -16,8 +16,19 @@ final class ManagedService {
   private final boolean edge;
   private final Duration startTimeout;
   private final ConfigReader settings;
-  /** Cancelled when this service's turn to stop comes, or when its start timed out. */
-  final CancellationSource cancellation = new CancellationSource();
+  /**
+   * Cancelled when this service's turn to stop comes, when its start timed out, or when a singleton lost its lease;
+   * a singleton gets a new one each time it starts again.
+   */
+  volatile CancellationSource cancellation = new CancellationSource();
+  /** Runs on one node of the cluster at a time, under a lease ({@link SingletonLeases}). */
+  private final boolean singleton;
+  /** A singleton's contention for its lease, from its first start until the host stops. */
+  volatile SingletonLeases.Contention lease;
+  /** A singleton's fencing number while it runs on this node, else 0. */
+  volatile long fence;
+  /** A singleton's stop after it lost its lease, while it lasts. */
+  volatile io.vertx.core.Future<Void> leaving;
   private final Function<ManagedService, ServiceRunner> runnerFactory;
 
   volatile ServiceState state = ServiceState.CREATED;
@@ -28,8 +39,9 @@ final class ManagedService {
   volatile String deploymentId;
 
   ManagedService(String name, ServiceKind kind, boolean edge, Duration startTimeout, ConfigReader settings,
-                 Function<ManagedService, ServiceRunner> runnerFactory) {
+                 boolean singleton, Function<ManagedService, ServiceRunner> runnerFactory) {
     this.name = name;
+    this.singleton = singleton;
     this.kind = kind;
     this.edge = edge;
     this.startTimeout = startTimeout;
@@ -47,6 +59,10 @@ final class ManagedService {
 
   Duration startTimeout() {
     return startTimeout;
+  }
+
+  boolean singleton() {
+    return singleton;
   }
 
   /** The edge (HTTP) service: started after all others, stopped first. */
@@ -86,6 +102,14 @@ final class ManagedService {
 
   ServiceInfo info() {
     ServiceRunner r = runner;
-    return new ServiceInfo(name, kind, state, startedAt, error, r == null ? new JsonObject() : r.details());
+    JsonObject details = r == null ? new JsonObject() : r.details().copy();
+    if (singleton) {
+      details.put("singleton", true);
+      long f = fence;
+      if (f > 0) {
+        details.put("fence", f);
+      }
+    }
+    return new ServiceInfo(name, kind, state, startedAt, error, details);
   }
 }

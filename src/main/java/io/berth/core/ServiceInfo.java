@@ -8,7 +8,8 @@ import java.time.Instant;
 /**
  * A snapshot of one service for the admin API.
  *
- * @param details kind-specific figures (a timed service's runs and schedule), empty for the others
+ * @param details kind-specific figures (a timed service's runs and schedule), and for a singleton
+ *     {@code "singleton": true} with its {@code "fence"} while it runs on this node; empty for the others
  */
 public record ServiceInfo(String name, ServiceKind kind, ServiceState state, Instant startedAt, String error,
                           JsonObject details) {

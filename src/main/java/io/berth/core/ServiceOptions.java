@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * Per-service settings; anything left unset falls back to the host's {@link HostOptions}.
  * The same keys can be set in config under {@code services.<name>}: {@code enabled}, {@code startTimeout},
- * {@code exceptionPolicy}.
+ * {@code exceptionPolicy}, {@code singleton}.
  */
 public final class ServiceOptions {
 
@@ -18,6 +18,7 @@ public final class ServiceOptions {
   private ExceptionPolicy exceptionPolicy;
   private RestartPolicy restartPolicy;
   private List<String> configKeys = List.of();
+  private Boolean singleton;
 
   public ServiceOptions name(String name) {
     this.name = Objects.requireNonNull(name, "name");
@@ -40,6 +41,16 @@ public final class ServiceOptions {
   }
 
   /**
+   * Runs this service on exactly one node of the cluster at a time ({@code true}); the other nodes hold it
+   * {@code standby} and start it when the node that runs it stops or dies. Needs the cluster with the PostgreSQL
+   * store (the lease lives there). Unset: timed services are singletons in a cluster, the others are not.
+   */
+  public ServiceOptions singleton(boolean singleton) {
+    this.singleton = singleton;
+    return this;
+  }
+
+  /**
    * The service's own keys under {@code services.<name>}, which it reads itself through
    * {@code ServiceContext.settings()}: the check of unknown keys accepts them.
    */
@@ -50,6 +61,11 @@ public final class ServiceOptions {
 
   List<String> configKeys() {
     return configKeys;
+  }
+
+  /** Null when unset. */
+  Boolean singleton() {
+    return singleton;
   }
 
   String name() {

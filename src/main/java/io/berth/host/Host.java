@@ -2,6 +2,9 @@ package io.berth.host;
 
 import io.berth.admin.AdminModule;
 import io.berth.admin.HttpOptions;
+import io.berth.cluster.ClusterModule;
+import io.berth.cluster.ClusterNodes;
+import io.berth.cluster.ClusterOptions;
 import io.berth.config.ConfigReader;
 import io.berth.core.HostCore;
 import io.berth.core.HostModule;
@@ -27,7 +30,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.Context;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 
@@ -35,7 +42,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -93,6 +103,11 @@ public final class Host {
   /** Runs timed service {@code name} now, off its schedule; see {@link HostCore#trigger(String)}. */
   public Future<Void> trigger(String name) {
     return core.trigger(name);
+  }
+
+  /** The cluster's members and node view when the host is clustered ({@link Builder#cluster}), else empty. */
+  public Optional<ClusterNodes> cluster() {
+    return core.feature(ClusterNodes.class);
   }
 
   /** The work queues and fire-and-forget work. */
@@ -153,6 +168,9 @@ public final class Host {
     private boolean ownVertx;
     private HostOptions hostOptions = new HostOptions();
     private final List<Consumer<AdminModule>> checks = new ArrayList<>();
+    private ConfigReader config;
+    private ClusterOptions cluster;
+    private PgConnectOptions leaseDatabase;
 
     private Builder() {
       core.module(work);
@@ -241,7 +259,26 @@ public final class Host {
      * section naming no registered service is a config error. The application's own keys go under {@code app}.
      */
     public Builder config(ConfigReader config) {
+      this.config = Objects.requireNonNull(config);
       core.config(config);
+      return this;
+    }
+
+    /**
+     * Joins a cluster (config section {@code cluster} overrides what is set here): the host builds a clustered
+     * Vert.x on Hazelcast, its node id becomes the cluster member's, {@code GET /api/v1/nodes} lists the members,
+     * and node joins and leaves are host events (topic {@code node}). With a PostgreSQL database for the leases
+     * ({@code store.type: postgres} in config, or {@link #clusterLeases}), services declared singletons (and timed
+     * services, by default) run on one node at a time. A clustered host creates its own Vert.x.
+     */
+    public Builder cluster(ClusterOptions options) {
+      this.cluster = Objects.requireNonNull(options);
+      return this;
+    }
+
+    /** The shared PostgreSQL database where singleton leases live; config {@code store.*} overrides it. */
+    public Builder clusterLeases(PgConnectOptions database) {
+      this.leaseDatabase = Objects.requireNonNull(database);
       return this;
     }
 
@@ -372,6 +409,14 @@ public final class Host {
       if (metrics != null && admin != null) {
         admin.routes(metrics::mount);
       }
+      ClusterOptions clustered = cluster;
+      if (config != null && config.has("cluster")) {
+        clustered = (clustered != null ? clustered : new ClusterOptions().enabled(false))
+            .read(config.section("cluster"));
+      }
+      if (clustered != null && clustered.enabled()) {
+        return buildClustered(clustered);
+      }
       if (metrics == null || ownVertx) {
         return new Host(core.build());
       }
@@ -380,6 +425,53 @@ public final class Host {
           .setMaxWorkerExecuteTime(Math.max(60, hostOptions.startTimeout().toSeconds() * 2))
           .setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS)).build();
       core.vertx(vertx, true);
+      try {
+        return new Host(core.build());
+      } catch (RuntimeException e) {
+        vertx.close();
+        throw e;
+      }
+    }
+
+    /**
+     * Joins the cluster on this (the building) thread, which waits for it: never an event loop. The host owns the
+     * clustered Vert.x and closes it, leaving the cluster, when it stops.
+     */
+    private Host buildClustered(ClusterOptions options) {
+      if (ownVertx) {
+        throw new IllegalStateException("a clustered host creates its own Vert.x: leave vertx(...) out");
+      }
+      if (Context.isOnEventLoopThread()) {
+        throw new IllegalStateException("build a clustered host off the event loop: joining the cluster waits");
+      }
+      PgConnectOptions database = config == null ? null
+          : ClusterModule.storeDatabase(config.section("store"), System.getenv());
+      if (database == null) {
+        database = leaseDatabase;
+      }
+      HazelcastClusterManager manager = new HazelcastClusterManager(options.hazelcastConfig());
+      VertxOptions vertxOptions = new VertxOptions()
+          .setMaxWorkerExecuteTime(Math.max(60, hostOptions.startTimeout().toSeconds() * 2))
+          .setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS);
+      VertxBuilder builder = metrics != null ? metrics.vertxBuilder(vertxOptions) : Vertx.builder().with(vertxOptions);
+      Vertx vertx;
+      try {
+        vertx = builder.withClusterManager(manager).buildClustered().toCompletionStage().toCompletableFuture()
+            .get(2, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while joining the cluster", e);
+      } catch (ExecutionException | TimeoutException e) {
+        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+        throw new IllegalStateException("could not join " + options + ": " + cause.getMessage(), cause);
+      }
+      core.vertx(vertx, true);
+      core.nodeId(manager.getNodeId());
+      ClusterModule module = new ClusterModule(options, manager, database);
+      core.module(module);
+      if (admin != null) {
+        admin.routes((router, auth) -> module.nodes().mount(router, auth));
+      }
       try {
         return new Host(core.build());
       } catch (RuntimeException e) {

@@ -1,0 +1,136 @@
+package io.berth.cluster;
+
+import io.berth.config.ConfigException;
+import io.berth.config.ConfigReader;
+import io.berth.core.HostModule;
+import io.berth.core.ModuleContext;
+import io.berth.core.ServiceKind;
+import io.berth.core.SingletonLeases;
+import io.berth.service.HostedService;
+import io.berth.service.ServiceContext;
+import io.vertx.core.Future;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The cluster as a host module, on a clustered Vert.x: the {@link ClusterNodes} feature (members, node events,
+ * {@code GET /api/v1/nodes}) and, with a PostgreSQL database for the leases, the {@link SingletonLeases} feature
+ * that one-node-only services run under. Its service {@code cluster} starts before the application's services and
+ * stops after them, so every singleton has stopped and given its lease up before the leases close.
+ */
+public final class ClusterModule implements HostModule {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterModule.class);
+  private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+  private final ClusterOptions options;
+  private final HazelcastClusterManager manager;
+  private final PgConnectOptions leaseDatabase;
+  private ClusterNodes nodes;
+  private PgSingletonLeases leases;
+  private Pool pool;
+
+  /**
+   * The cluster module of a Vert.x clustered by {@code manager}; {@code leaseDatabase} (may be null: no singletons)
+   * is the shared PostgreSQL database where singleton leases live.
+   */
+  public ClusterModule(ClusterOptions options, HazelcastClusterManager manager, PgConnectOptions leaseDatabase) {
+    this.options = Objects.requireNonNull(options);
+    this.manager = Objects.requireNonNull(manager);
+    this.leaseDatabase = leaseDatabase;
+  }
+
+  /**
+   * The PostgreSQL database of the {@code store} section when {@code store.type} is {@code postgres}, else null:
+   * {@code store.url} ({@code postgresql://host:port/database}), {@code store.user}, {@code store.password}; a
+   * {@code ${ENV}} reference in any of them is read from the environment.
+   */
+  public static PgConnectOptions storeDatabase(ConfigReader store, Map<String, String> env) {
+    String type = store.string("type", null);
+    if (type == null || !type.trim().equalsIgnoreCase("postgres")) {
+      return null;
+    }
+    String url = resolve(store, "url", store.requiredString("url"), env);
+    PgConnectOptions o;
+    try {
+      o = PgConnectOptions.fromUri(url);
+    } catch (RuntimeException e) {
+      throw new ConfigException(store.key("url"), "must be a PostgreSQL URL such as"
+          + " postgresql://db.example:5432/berth");
+    }
+    String user = store.string("user", null);
+    if (user != null) {
+      o.setUser(resolve(store, "user", user, env));
+    }
+    String password = store.string("password", null);
+    if (password != null) {
+      o.setPassword(resolve(store, "password", password, env));
+    }
+    return o;
+  }
+
+  private static String resolve(ConfigReader section, String key, String value, Map<String, String> env) {
+    Matcher m = ENV_REF.matcher(value);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String v = env.get(m.group(1));
+      if (v == null) {
+        throw new ConfigException(section.key(key), "names environment variable " + m.group(1) + ", which is not set");
+      }
+      m.appendReplacement(sb, Matcher.quoteReplacement(v));
+    }
+    m.appendTail(sb);
+    return sb.toString();
+  }
+
+  /** The members' view and {@code GET /api/v1/nodes}; available once the host is built. */
+  public ClusterNodes nodes() {
+    return nodes;
+  }
+
+  @Override
+  public void register(ModuleContext context) {
+    String nodeId = manager.getNodeId();
+    if (leaseDatabase != null) {
+      pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(leaseDatabase)
+          .using(context.vertx()).build();
+      leases = new PgSingletonLeases(context.vertx(), pool, nodeId, options.ttl(), options.renewInterval());
+      context.provide(SingletonLeases.class, leases);
+    }
+    nodes = new ClusterNodes(context.vertx(), manager.getHazelcastInstance(), nodeId, context.host().events(), leases);
+    context.provide(ClusterNodes.class, nodes);
+    context.service("cluster", ServiceKind.HOSTED, ModuleContext.Placement.FIRST, new HostedService() {
+      @Override
+      public Future<Void> start(ServiceContext ctx) {
+        if (leases == null) {
+          log.warn("The cluster has no PostgreSQL store (store.type: postgres): timed services run on every node,"
+              + " and no service can be a singleton");
+        }
+        Future<Void> started = nodes.start();
+        if (leases != null) {
+          started = started.compose(v -> leases.start().recover(e -> Future.failedFuture(new ConfigException(
+              "store.url", "the singleton leases' database could not be reached: " + e.getMessage()))));
+        }
+        return started.onSuccess(v -> log.info("Node {} in cluster '{}': {} member(s): {}", nodeId, options.name(),
+            nodes.members().size(), String.join(", ", nodes.members())));
+      }
+
+      @Override
+      public Future<Void> stop(ServiceContext ctx) {
+        Future<Void> closed = leases == null ? Future.succeededFuture() : leases.close();
+        return closed.compose(v -> nodes.stop()).eventually(() -> pool == null ? Future.succeededFuture()
+            : pool.close());
+      }
+    });
+  }
+}
