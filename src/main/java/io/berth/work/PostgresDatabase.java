@@ -152,7 +152,7 @@ final class PostgresDatabase implements StoreBackend {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      throw refused(e, where, connect.getUser());
+      throw refused(e, where, connect.getUser(), timeout);
     }
     PostgresDatabase db = new PostgresDatabase(host.vertx(), pool, where, host.lifetime().nodeId(), options);
     log.info("Work store: PostgreSQL at {} as {} (pool {}, node {}){}", where, connect.getUser(), options.poolSize(),
@@ -195,7 +195,7 @@ final class PostgresDatabase implements StoreBackend {
   }
 
   /** The one-line config error for a failed open: the key to fix, never the password or a stack trace. */
-  private static ConfigException refused(Throwable e, String where, String user) {
+  private static ConfigException refused(Throwable e, String where, String user, int timeoutMs) {
     Throwable cause = e;
     while ((cause instanceof ExecutionException || cause instanceof CompletionException) && cause.getCause() != null) {
       cause = cause.getCause();
@@ -220,9 +220,9 @@ final class PostgresDatabase implements StoreBackend {
             + pg.getErrorMessage() + " (SQLSTATE " + state + ")");
       };
     }
-    if (cause instanceof TimeoutException) {
-      return new ConfigException("store.url", "PostgreSQL at " + where + " did not answer in time; check the host,"
-          + " the port and the network");
+    if (cause instanceof TimeoutException || "Timeout".equals(cause.getMessage())) {
+      return new ConfigException("store.url", "PostgreSQL at " + where + " gave no connection within " + timeoutMs
+          + " ms (store.connectTimeout); check the host, the port and the network");
     }
     return new ConfigException("store.url", "cannot reach PostgreSQL at " + where + ": " + cause.getClass()
         .getSimpleName() + (cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"));
