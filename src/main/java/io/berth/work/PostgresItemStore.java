@@ -105,6 +105,7 @@ final class PostgresItemStore implements ItemStore {
     this.queue = options.name();
     this.db = db;
     this.handlers = handlers;
+    // What one node claims ahead, another idle node cannot run until the poll hands it back (see poll()).
     this.ahead = Math.max(64, Math.min(1024, options.concurrency() * 4));
     this.recent = new StatusStore(Math.min(options.statusRetention(), 4096), ahead + options.concurrency());
     for (ItemState s : ItemState.values()) {
