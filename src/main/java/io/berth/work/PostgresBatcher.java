@@ -2,7 +2,6 @@ package io.berth.work;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
@@ -23,15 +22,15 @@ final class PostgresBatcher {
   private record Entry(Tuple row, Promise<RowSet<Row>> done) {
   }
 
-  private final Pool pool;
+  private final PostgresDatabase db;
   private final String sql;
   private final int maxBatch;
   private final int maxInFlight;
   private final ConcurrentLinkedQueue<Entry> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  PostgresBatcher(Pool pool, String sql, int maxBatch, int maxInFlight) {
-    this.pool = pool;
+  PostgresBatcher(PostgresDatabase db, String sql, int maxBatch, int maxInFlight) {
+    this.db = db;
     this.sql = sql;
     this.maxBatch = maxBatch;
     this.maxInFlight = maxInFlight;
@@ -76,13 +75,7 @@ final class PostgresBatcher {
     for (Entry e : batch) {
       rows.add(e.row());
     }
-    Future<RowSet<Row>> f;
-    try {
-      f = pool.preparedQuery(sql).executeBatch(rows);
-    } catch (RuntimeException e) {
-      f = Future.failedFuture(e);   // a closed pool throws
-    }
-    f.onComplete(ar -> {
+    db.issue(pool -> pool.preparedQuery(sql).executeBatch(rows)).onComplete(ar -> {
       inFlight.decrementAndGet();
       if (ar.succeeded()) {
         RowSet<Row> rs = ar.result();

@@ -3,7 +3,9 @@ package io.berth.work;
 import io.berth.config.ConfigException;
 import io.berth.core.HostView;
 import io.berth.core.RunLedger;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
@@ -30,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The PostgreSQL store that the nodes of a cluster share ({@code store.type: postgres}), through the reactive
@@ -91,6 +94,11 @@ final class PostgresDatabase implements StoreBackend {
   private final PostgresBatcher inserts;
   private final PostgresBatcher ends;
   private final PostgresRunLedger ledger;
+  /**
+   * The context every statement is issued from: the client completes a statement on the context that issued it,
+   * and a caller's context (a queue worker's) may be gone by then (undeployed at a stop), losing the answer.
+   */
+  private final Context home;
   private final List<PostgresItemStore> stores = new CopyOnWriteArrayList<>();
   private final long tickTimer;
   private final long renewTimer;
@@ -102,12 +110,13 @@ final class PostgresDatabase implements StoreBackend {
     this.pool = pool;
     this.where = where;
     this.nodeId = nodeId;
+    this.home = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
     this.leaseMillis = options.leaseTime().toMillis();
     this.pollMillis = Math.max(10, options.pollInterval().toMillis());
     // Two batches in flight: the server groups the commits of concurrent connections as well.
-    this.inserts = new PostgresBatcher(pool, PostgresItemStore.INSERT, MAX_BATCH, 2);
-    this.ends = new PostgresBatcher(pool, PostgresItemStore.END, MAX_BATCH, 2);
-    this.ledger = new PostgresRunLedger(pool);
+    this.inserts = new PostgresBatcher(this, PostgresItemStore.INSERT, MAX_BATCH, 2);
+    this.ends = new PostgresBatcher(this, PostgresItemStore.END, MAX_BATCH, 2);
+    this.ledger = new PostgresRunLedger(this);
     this.tickTimer = vertx.setPeriodic(pollMillis, id -> tick());
     this.renewTimer = vertx.setPeriodic(Math.max(100, leaseMillis / 3), id -> renew());
   }
@@ -234,10 +243,6 @@ final class PostgresDatabase implements StoreBackend {
     return vertx;
   }
 
-  Pool pool() {
-    return pool;
-  }
-
   String nodeId() {
     return nodeId;
   }
@@ -256,6 +261,32 @@ final class PostgresDatabase implements StoreBackend {
 
   PostgresBatcher ends() {
     return ends;
+  }
+
+  /**
+   * Issues {@code call} from this store's own context (at once when already there) and completes with its outcome,
+   * recorded for {@link #available()}. A closed pool fails the future rather than throwing.
+   */
+  <T> Future<T> issue(java.util.function.Function<Pool, Future<T>> call) {
+    if (Vertx.currentContext() == home) {
+      return watch(attempt(call));
+    }
+    Promise<T> done = Promise.promise();
+    home.runOnContext(v -> attempt(call).onComplete(done));
+    return watch(done.future());
+  }
+
+  private <T> Future<T> attempt(java.util.function.Function<Pool, Future<T>> call) {
+    try {
+      return call.apply(pool);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** One prepared statement, issued from this store's context. */
+  Future<RowSet<Row>> query(String sql, Tuple args) {
+    return issue(p -> p.preparedQuery(sql).execute(args));
   }
 
   /** Tells every node that items of {@code queue} are due at {@code atMillis} (now or later). */
@@ -334,8 +365,8 @@ final class PostgresDatabase implements StoreBackend {
     if (closing) {
       return;
     }
-    watch(pool.preparedQuery("UPDATE berth_items SET state = 'queued', lease_owner = NULL, lease_until = NULL"
-        + " WHERE state = 'running' AND lease_until < now() RETURNING queue").execute())
+    query("UPDATE berth_items SET state = 'queued', lease_owner = NULL, lease_until = NULL"
+        + " WHERE state = 'running' AND lease_until < now() RETURNING queue", Tuple.tuple())
         .onSuccess(this::swept);
     for (PostgresItemStore s : stores) {
       s.poll();
@@ -359,8 +390,8 @@ final class PostgresDatabase implements StoreBackend {
     if (closing) {
       return;
     }
-    watch(pool.preparedQuery("UPDATE berth_items SET lease_until = now() + $2 * interval '1 millisecond'"
-        + " WHERE state = 'running' AND lease_owner = $1").execute(Tuple.of(nodeId, leaseMillis)))
+    query("UPDATE berth_items SET lease_until = now() + $2 * interval '1 millisecond'"
+        + " WHERE state = 'running' AND lease_owner = $1", Tuple.of(nodeId, leaseMillis))
         .onFailure(e -> log.debug("Work store: lease renewal failed: {}", e.toString()));
   }
 
@@ -379,8 +410,9 @@ final class PostgresDatabase implements StoreBackend {
   }
 
   /**
-   * Stops the timers and closes the pool without waiting for it: the queues flushed their writes before, and the
-   * client's close takes about half a second (its connections' graceful shutdown) that a stop need not spend.
+   * Stops the timers, waits at most 2 s for the writes in flight (blocking: the store service stops on a worker
+   * thread), and closes the pool without waiting for it: the client's close takes about half a second (its
+   * connections' graceful shutdown) that a stop need not spend.
    */
   @Override
   public void close() {
@@ -390,6 +422,12 @@ final class PostgresDatabase implements StoreBackend {
     closing = true;
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(renewTimer);
+    // The queues' last writes (hand-backs, ends) may still be in flight when a stop was cut short: give them a
+    // bounded moment, or those items would wait for their leases to expire before another node runs them.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (!(inserts.idle() && ends.idle()) && System.nanoTime() < until) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
     pool.close().onComplete(ar -> log.info("Work store: PostgreSQL at {} closed{}", where,
         ar.succeeded() ? "" : " (" + ar.cause() + ")"));
   }

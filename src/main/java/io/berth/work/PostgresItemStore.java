@@ -89,9 +89,10 @@ final class PostgresItemStore implements ItemStore {
   /** Items workers took from the buffer; a buffer no worker took from between two polls is handed back. */
   private final AtomicLong takes = new AtomicLong();
   private long takesAtPoll;
+  private boolean bufferedAtPoll;
   /**
-   * Set when this node handed back a buffer its busy workers did not take from: it claims again only when a worker
-   * asks (another node may run those items meanwhile), not on wake-ups or polls.
+   * Set when this node handed back a buffer its busy workers did not take from: no claims until the next poll or a
+   * worker asking (another node may take those items meanwhile).
    */
   private volatile boolean holding;
   private Runnable due = () -> { };
@@ -126,8 +127,7 @@ final class PostgresItemStore implements ItemStore {
     consumer = db.vertx().eventBus().<Long>consumer(PostgresDatabase.DUE_ADDRESS + queue)
         .handler(m -> woken(m.body() == null ? 0 : m.body()));
     return consumer.completion()
-        .compose(v -> db.watch(db.pool().preparedQuery("SELECT (SELECT paused FROM berth_queues WHERE name = $1)")
-            .execute(Tuple.of(queue))))
+        .compose(v -> db.query("SELECT (SELECT paused FROM berth_queues WHERE name = $1)", Tuple.of(queue)))
         .compose(rows -> {
           Boolean p = rows.iterator().next().getBoolean(0);
           paused = p != null && p;
@@ -145,9 +145,9 @@ final class PostgresItemStore implements ItemStore {
 
   private Future<Void> refreshCounts() {
     countsAt = System.currentTimeMillis();
-    return db.watch(db.pool().preparedQuery("SELECT count(*) FILTER (WHERE state = 'queued'),"
+    return db.query("SELECT count(*) FILTER (WHERE state = 'queued'),"
             + " count(*) FILTER (WHERE state = 'queued' AND attempts > 0), count(*) FILTER (WHERE state = 'dead')"
-            + " FROM berth_items WHERE queue = $1 AND state IN ('queued', 'dead')").execute(Tuple.of(queue)))
+            + " FROM berth_items WHERE queue = $1 AND state IN ('queued', 'dead')", Tuple.of(queue))
         .map(rows -> {
           Row r = rows.iterator().next();
           onDisk.set(r.getLong(0));
@@ -166,9 +166,8 @@ final class PostgresItemStore implements ItemStore {
   public Future<Void> pause(boolean pause) {
     paused = pause;
     Context caller = Vertx.currentContext();
-    return Futures.backOn(caller, wrapped(db.watch(db.pool().preparedQuery("INSERT INTO berth_queues (name, paused)"
-            + " VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused")
-        .execute(Tuple.of(queue, pause))).<Void>mapEmpty().onSuccess(v -> {
+    return Futures.backOn(caller, wrapped(db.query("INSERT INTO berth_queues (name, paused)"
+            + " VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused", Tuple.of(queue, pause)).<Void>mapEmpty().onSuccess(v -> {
           if (!pause) {
             // Every node claims again now rather than at its next poll.
             db.publishDue(queue, System.currentTimeMillis());
@@ -209,12 +208,12 @@ final class PostgresItemStore implements ItemStore {
   private Future<String> insert(Item item, int tries) {
     Tuple row = Tuple.of(item.id, queue, item.type, item.payload.encode(), PostgresDatabase.time(item.runAtMillis),
         PostgresDatabase.time(item.enqueuedMillis), item.key);
-    return db.watch(db.inserts().submit(row)).compose(rs -> {
+    return db.inserts().submit(row).compose(rs -> {
       if (rs.rowCount() > 0 || item.key == null) {
         return Future.succeededFuture((String) null);
       }
-      return db.pool().preparedQuery("SELECT id FROM berth_items WHERE queue = $1 AND key = $2"
-              + " AND state IN ('queued', 'running')").execute(Tuple.of(queue, item.key))
+      return db.query("SELECT id FROM berth_items WHERE queue = $1 AND key = $2"
+              + " AND state IN ('queued', 'running')", Tuple.of(queue, item.key))
           .compose(found -> {
             if (found.size() > 0) {
               return Future.succeededFuture(found.iterator().next().getString(0));
@@ -279,13 +278,18 @@ final class PostgresItemStore implements ItemStore {
     }
     context.runOnContext(v -> {
       long t = takes.get();
-      if (t == takesAtPoll && !buffer.isEmpty() && !stopped) {
-        // Every worker is busy (an idle one would have taken these): let another node run them.
+      // Stale: items waited in the buffer since the last poll and no worker took one (all busy): let another
+      // node run them, and skip one round of claims so that it can.
+      boolean stale = t == takesAtPoll && bufferedAtPoll && !buffer.isEmpty() && !stopped;
+      takesAtPoll = t;
+      if (holding) {
+        holding = false;
+      } else if (stale) {
         int n = handBack();
         holding = true;
         log.debug("Queue '{}': {} item(s) claimed ahead handed back: no worker free on this node", queue, n);
       }
-      takesAtPoll = t;
+      bufferedAtPoll = !buffer.isEmpty();
       maybeDue = true;
       fetch();
       for (Item item; (item = unwritten.poll()) != null; ) {
@@ -305,33 +309,30 @@ final class PostgresItemStore implements ItemStore {
     }
     int want = ahead - buffered.get();
     long mark = wakes.get();
-    Future<RowSet<Row>> claimed;
-    try {
-      claimed = db.watch(db.pool().preparedQuery(CLAIM).execute(Tuple.of(db.nodeId(), queue, want,
-          db.leaseMillis())));
-    } catch (RuntimeException e) {
-      claimed = Future.failedFuture(e);   // the pool is closed
-    }
-    claimed.onComplete(ar -> {
+    db.query(CLAIM, Tuple.of(db.nodeId(), queue, want, db.leaseMillis())).onComplete(ar -> {
       if (ar.failed()) {
         claiming.set(false);
         return;   // the next poll tries again
       }
-      List<Item> items = new ArrayList<>();
-      for (Row r : ar.result()) {
-        String type = r.getString(2);
-        items.add(Item.stored(r.getLong(0), r.getString(1), type, new JsonObject(r.getString(3)),
-            handlers.apply(type), r.getInteger(4) - 1, millis(r, 6), millis(r, 5),
-            StoredItems.errors(r.getString(7))));
+      boolean drained;
+      try {
+        List<Item> items = new ArrayList<>();
+        for (Row r : ar.result()) {
+          String type = r.getString(2);
+          items.add(Item.stored(r.getLong(0), r.getString(1), type, new JsonObject(r.getString(3)),
+              handlers.apply(type), r.getInteger(4) - 1, millis(r, 6), millis(r, 5),
+              StoredItems.errors(r.getString(7))));
+        }
+        // RETURNING gives no order: due time, then admission order.
+        items.sort(Comparator.comparingLong((Item i) -> i.runAtMillis).thenComparingLong(i -> i.seq));
+        drained = items.size() < want;
+        if (drained && wakes.get() == mark) {
+          maybeDue = false;
+        }
+        hand(items);
+      } finally {
+        claiming.set(false);   // whatever happened, the next claim may run
       }
-      // RETURNING gives no order: due time, then admission order.
-      items.sort(Comparator.comparingLong((Item i) -> i.runAtMillis).thenComparingLong(i -> i.seq));
-      boolean drained = items.size() < want;
-      if (drained && wakes.get() == mark) {
-        maybeDue = false;
-      }
-      hand(items);
-      claiming.set(false);
       if (drained) {
         nextDue();
       }
@@ -369,8 +370,7 @@ final class PostgresItemStore implements ItemStore {
 
   /** After a claim found no more due rows: plans a claim at the earliest later run time. */
   private void nextDue() {
-    db.pool().preparedQuery("SELECT min(run_at) FROM berth_items WHERE queue = $1 AND state = 'queued'")
-        .execute(Tuple.of(queue))
+    db.query("SELECT min(run_at) FROM berth_items WHERE queue = $1 AND state = 'queued'", Tuple.of(queue))
         .onSuccess(rows -> {
           long at = millis(rows.iterator().next(), 0);
           if (at > 0) {
@@ -453,7 +453,7 @@ final class PostgresItemStore implements ItemStore {
             PostgresDatabase.time(s.finishedAt()), s.error(), PostgresDatabase.time(item.runAtMillis),
             StoredItems.errorsColumn(s.errors()))
         .addLong(item.seq).addString(db.nodeId());
-    Future<RowSet<Row>> write = db.watch(db.ends().submit(row));
+    Future<RowSet<Row>> write = db.ends().submit(row);
     writes.add(write);
     write.onComplete(ar -> {
       writes.remove(write);
@@ -504,13 +504,7 @@ final class PostgresItemStore implements ItemStore {
   /** One statement, its failure reported as {@code store_unavailable}, completing on the caller's context. */
   private Future<RowSet<Row>> read(String sql, Tuple args) {
     Context caller = Vertx.currentContext();
-    Future<RowSet<Row>> f;
-    try {
-      f = db.watch(db.pool().preparedQuery(sql).execute(args));
-    } catch (RuntimeException e) {
-      f = Future.failedFuture(e);
-    }
-    return Futures.backOn(caller, wrapped(f));
+    return Futures.backOn(caller, wrapped(db.query(sql, args)));
   }
 
   @Override
@@ -739,8 +733,8 @@ final class PostgresItemStore implements ItemStore {
             .addString(db.nodeId())).onSuccess(r -> announce(it.runAtMillis)));
       }
       return Future.join(again);
-    }).compose(x -> db.pool().preparedQuery("SELECT count(*) FROM berth_items WHERE queue = $1"
-            + " AND state IN ('queued', 'running')").execute(Tuple.of(queue)))
+    }).compose(x -> db.query("SELECT count(*) FROM berth_items WHERE queue = $1"
+            + " AND state IN ('queued', 'running')", Tuple.of(queue)))
         .map(rows -> rows.iterator().next().getLong(0));
   }
 }

@@ -69,7 +69,7 @@ class PostgresStoreTest {
     Vertx vertx = Vertx.vertx();
     vertxes.add(vertx);
     Host.Builder b = Host.builder().vertx(vertx).nodeId(node)
-        .options(new HostOptions().shutdownTimeout(Duration.ofMillis(500)))
+        .options(new HostOptions().shutdownTimeout(Duration.ofSeconds(2)))
         .config(ConfigReader.of(new JsonObject().put("store", store)));
     configure.accept(b);
     Host host = b.build();
@@ -304,11 +304,11 @@ class PostgresStoreTest {
   @Test
   void aLongRunKeepsItsLeaseAndRunsOnce() {
     AtomicInteger runs = new AtomicInteger();
-    JsonObject store = storeConfig(pg.url(database)).put("leaseTime", "600ms");
+    JsonObject store = storeConfig(pg.url(database)).put("leaseTime", "1s");
     Consumer<Host.Builder> queue = b -> b.queue(new QueueOptions("q").concurrency(1))
         .handler("t", ctx -> {
           runs.incrementAndGet();
-          ctx.token().sleep(Duration.ofSeconds(2));   // more than three lease times
+          ctx.token().sleep(Duration.ofSeconds(3));   // three lease times
         });
     Host a = node("node-a", store, queue);
     node("node-b", store, queue);
