@@ -152,9 +152,9 @@ final class PostgresDatabase implements StoreBackend {
         .connectingTo(connect)
         .using(host.vertx())
         .build();
-    int recovered;
+    int created;
     try {
-      recovered = pool.withTransaction(PostgresDatabase::migrate).toCompletionStage().toCompletableFuture()
+      created = pool.withTransaction(PostgresDatabase::migrate).toCompletionStage().toCompletableFuture()
           .get(timeout + 10_000L, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException | TimeoutException | InterruptedException e) {
       pool.close();
@@ -165,7 +165,7 @@ final class PostgresDatabase implements StoreBackend {
     }
     PostgresDatabase db = new PostgresDatabase(host.vertx(), pool, where, host.lifetime().nodeId(), options);
     log.info("Work store: PostgreSQL at {} as {} (pool {}, node {}){}", where, connect.getUser(), options.poolSize(),
-        host.lifetime().nodeId(), recovered == 0 ? "" : "; migrated from schema 0 to " + SCHEMA_VERSION);
+        host.lifetime().nodeId(), created == 0 ? "" : "; schema " + SCHEMA_VERSION + " created");
     return db;
   }
 
