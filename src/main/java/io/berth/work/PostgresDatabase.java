@@ -146,7 +146,7 @@ final class PostgresDatabase implements StoreBackend {
     String where = "postgresql://" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
     int timeout = (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis());
     Pool pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(options.poolSize()).setName("berth-store-" + System.identityHashCode(options))
+        .with(new PoolOptions().setMaxSize(options.poolSize()).setName("berth-store")
             .setConnectionTimeout(timeout).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS).setMaxWaitQueueSize(100_000))
         .with(new NetClientOptions().setConnectTimeout(timeout))
         .connectingTo(connect)

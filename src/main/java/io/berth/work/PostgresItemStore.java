@@ -166,13 +166,14 @@ final class PostgresItemStore implements ItemStore {
   public Future<Void> pause(boolean pause) {
     paused = pause;
     Context caller = Vertx.currentContext();
-    return Futures.backOn(caller, wrapped(db.query("INSERT INTO berth_queues (name, paused)"
-            + " VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused", Tuple.of(queue, pause)).<Void>mapEmpty().onSuccess(v -> {
-          if (!pause) {
-            // Every node claims again now rather than at its next poll.
-            db.publishDue(queue, System.currentTimeMillis());
-          }
-        })));
+    Future<Void> written = db.query("INSERT INTO berth_queues (name, paused) VALUES ($1, $2)"
+        + " ON CONFLICT (name) DO UPDATE SET paused = excluded.paused", Tuple.of(queue, pause)).<Void>mapEmpty();
+    return Futures.backOn(caller, wrapped(written.onSuccess(v -> {
+      if (!pause) {
+        // Every node claims again now rather than at its next poll.
+        db.publishDue(queue, System.currentTimeMillis());
+      }
+    })));
   }
 
   // ---------------------------------------------------------------- append

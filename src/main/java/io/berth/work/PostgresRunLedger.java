@@ -34,8 +34,9 @@ final class PostgresRunLedger implements RunLedger {
   public Future<Void> write(String service, Entry entry) {
     return db.query("INSERT INTO berth_timed (service, last_run_at, next_run_at, paused)"
             + " VALUES ($1, $2, $3, $4) ON CONFLICT (service) DO UPDATE SET last_run_at = excluded.last_run_at,"
-            + " next_run_at = excluded.next_run_at, paused = excluded.paused", Tuple.of(service, PostgresDatabase.time(entry.lastRunAt()), PostgresDatabase.time(entry.nextRunAt()),
-            entry.paused()))
+            + " next_run_at = excluded.next_run_at, paused = excluded.paused",
+            Tuple.of(service, PostgresDatabase.time(entry.lastRunAt()), PostgresDatabase.time(entry.nextRunAt()),
+                entry.paused()))
         .mapEmpty();
   }
 }
