@@ -130,6 +130,11 @@ final class PostgresDatabase implements StoreBackend {
    *                         {@code store.user} or {@code store.password} (refused credentials)
    */
   static PostgresDatabase open(StoreOptions options, HostView host) {
+    if (Context.isOnEventLoopThread()) {
+      // The client may answer on this very loop: waiting here would only time out.
+      throw new IllegalStateException("the PostgreSQL store is opened at build, which blocks: build the host outside"
+          + " a Vert.x event loop");
+    }
     PgConnectOptions connect;
     try {
       connect = PgConnectOptions.fromUri(options.url());

@@ -136,12 +136,18 @@ public final class Postgres implements AutoCloseable {
     }
   }
 
+  /** Stops the server and deletes its data. */
   @Override
   public synchronized void close() {
     try {
       server.close();
     } catch (IOException | RuntimeException ignored) {
       // At exit: nothing to do about it.
+    }
+    try (java.util.stream.Stream<Path> files = Files.walk(dataDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException | RuntimeException ignored) {
+      // A temp folder: the system cleans it eventually.
     }
   }
 }
