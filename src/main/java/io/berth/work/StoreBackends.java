@@ -21,6 +21,7 @@ final class StoreBackends {
     return switch (options.type()) {
       case MEMORY -> null;
       case SQLITE -> SqliteDatabase.open(options.path(), options.fullSync());
+      case POSTGRES -> PostgresDatabase.open(options, host);
     };
   }
 }

@@ -1,0 +1,741 @@
+package io.berth.work;
+
+import io.berth.core.internal.Futures;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * One queue's items in the shared {@link PostgresDatabase}. An append completes once its row is committed (group
+ * commit); the workers claim from a small buffer that this store fills with {@code FOR UPDATE SKIP LOCKED} claims
+ * (the rows leased to this node), when woken by a {@code berth.due.<queue>} publish from any node, by a timer at the
+ * next due time it knows, or by the fallback poll. Ends are written behind, guarded by the lease owner: an item whose
+ * lease passed to another node is not overwritten. The pause is a row per queue that every node's claim reads.
+ * In-process work ({@link LocalWork}: a lambda) cannot be stored and stays in memory, lost at a stop.
+ */
+final class PostgresItemStore implements ItemStore {
+
+  private static final Logger log = LoggerFactory.getLogger(PostgresItemStore.class);
+  /** How often the shared counts (queued, retrying, dead) are read again from the table. */
+  private static final long COUNTS_EVERY_MS = 5_000;
+
+  static final String INSERT = "INSERT INTO berth_items (id, queue, type, payload, state, attempts, run_at,"
+      + " enqueued_at, key) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7)"
+      + " ON CONFLICT (queue, key) WHERE key IS NOT NULL AND state IN ('queued', 'running') DO NOTHING RETURNING seq";
+  /** Guarded by the lease owner, found by seq: {@code AND state = 'running'} made the planner pick a worse index. */
+  static final String END = "UPDATE berth_items SET state = $1, attempts = $2, started_at = $3, finished_at = $4,"
+      + " error = $5, run_at = $6, errors = $7, lease_owner = NULL, lease_until = NULL WHERE seq = $8"
+      + " AND lease_owner = $9";
+  private static final String CLAIM = "UPDATE berth_items SET state = 'running', attempts = attempts + 1,"
+      + " lease_owner = $1, node = $1, lease_until = now() + $4 * interval '1 millisecond'"
+      + " WHERE seq IN (SELECT seq FROM berth_items WHERE queue = $2 AND state = 'queued' AND run_at <= now()"
+      + " AND NOT EXISTS (SELECT 1 FROM berth_queues WHERE name = $2 AND paused)"
+      + " ORDER BY run_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
+      + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at, errors";
+  private static final String COLUMNS = "id, type, state, attempts, enqueued_at, started_at, finished_at, error,"
+      + " run_at, errors, node, seq";
+
+  private final String queue;
+  private final PostgresDatabase db;
+  private final Function<String, Handlers.Entry> handlers;
+  private final int ahead;
+  private final ConcurrentLinkedQueue<Item> buffer = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger buffered = new AtomicInteger();
+  private final ConcurrentLinkedQueue<Item> local = new ConcurrentLinkedQueue<>();
+  private final DelayedItems localDelayed = new DelayedItems();
+  private final StatusStore recent;
+  /** Shared counts, read from the table every few seconds and kept up to date by this node in between. */
+  private final AtomicLong onDisk = new AtomicLong();
+  private final AtomicLong retrying = new AtomicLong();
+  private final AtomicLong deadNow = new AtomicLong();
+  private final LongAdder started = new LongAdder();
+  private final LongAdder ended = new LongAdder();
+  private final LongAdder[] reached = new LongAdder[ItemState.values().length];
+  /** Ends not written (the server was away): written again at the next poll. */
+  private final ConcurrentLinkedQueue<Item> unwritten = new ConcurrentLinkedQueue<>();
+  /** Writes in flight, for {@link #flush()}. */
+  private final Set<Future<?>> writes = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean claiming = new AtomicBoolean();
+  /** Wake-ups received: a claim that found too few rows ends the search only if none came meanwhile. */
+  private final AtomicLong wakes = new AtomicLong();
+  /** The earliest due time to announce to the nodes (MAX_VALUE: none pending). */
+  private final AtomicLong announce = new AtomicLong(Long.MAX_VALUE);
+
+  private volatile boolean stopped;
+  private volatile boolean paused;
+  /** Whether a due row may be in the table. */
+  private volatile boolean maybeDue = true;
+  private volatile long countsAt;
+  /** Items workers took from the buffer; a buffer no worker took from between two polls is handed back. */
+  private final AtomicLong takes = new AtomicLong();
+  private long takesAtPoll;
+  private boolean bufferedAtPoll;
+  /**
+   * Set when this node handed back a buffer its busy workers did not take from: no claims until the next poll or a
+   * worker asking (another node may take those items meanwhile).
+   */
+  private volatile boolean holding;
+  private Runnable due = () -> { };
+  private Context context;
+  private MessageConsumer<Long> consumer;
+  /** Context-only: the timer for the next due time known, and that time. */
+  private long dueTimer = -1;
+  private long dueTimerAt = Long.MAX_VALUE;
+
+  PostgresItemStore(QueueOptions options, PostgresDatabase db, Function<String, Handlers.Entry> handlers) {
+    this.queue = options.name();
+    this.db = db;
+    this.handlers = handlers;
+    // What one node claims ahead, another idle node cannot run until the poll hands it back (see poll()).
+    this.ahead = Math.max(64, Math.min(1024, options.concurrency() * 4));
+    this.recent = new StatusStore(Math.min(options.statusRetention(), 4096), ahead + options.concurrency());
+    for (ItemState s : ItemState.values()) {
+      reached[s.ordinal()] = new LongAdder();
+    }
+  }
+
+  @Override
+  public boolean durable() {
+    return true;
+  }
+
+  @Override
+  public Future<Long> open(Context context, Runnable due) {
+    this.due = due;
+    this.context = context;
+    localDelayed.open(context, due);
+    consumer = db.vertx().eventBus().<Long>consumer(PostgresDatabase.DUE_ADDRESS + queue)
+        .handler(m -> woken(m.body() == null ? 0 : m.body()));
+    return consumer.completion()
+        .compose(v -> db.query("SELECT (SELECT paused FROM berth_queues WHERE name = $1)", Tuple.of(queue)))
+        .compose(rows -> {
+          Boolean p = rows.iterator().next().getBoolean(0);
+          paused = p != null && p;
+          return refreshCounts();
+        })
+        .map(v -> {
+          long n = Math.max(0, onDisk.get());
+          if (n > 0) {
+            log.info("Queue '{}': {} item(s) queued in the shared store", queue, n);
+          }
+          context.runOnContext(x -> fetch());
+          return n;
+        });
+  }
+
+  private Future<Void> refreshCounts() {
+    countsAt = System.currentTimeMillis();
+    return db.query("SELECT count(*) FILTER (WHERE state = 'queued'),"
+            + " count(*) FILTER (WHERE state = 'queued' AND attempts > 0), count(*) FILTER (WHERE state = 'dead')"
+            + " FROM berth_items WHERE queue = $1 AND state IN ('queued', 'dead')", Tuple.of(queue))
+        .map(rows -> {
+          Row r = rows.iterator().next();
+          onDisk.set(r.getLong(0));
+          retrying.set(r.getLong(1));
+          deadNow.set(r.getLong(2));
+          return null;
+        });
+  }
+
+  @Override
+  public boolean pausedAtOpen() {
+    return paused;
+  }
+
+  @Override
+  public Future<Void> pause(boolean pause) {
+    paused = pause;
+    Context caller = Vertx.currentContext();
+    Future<Void> written = db.query("INSERT INTO berth_queues (name, paused) VALUES ($1, $2)"
+        + " ON CONFLICT (name) DO UPDATE SET paused = excluded.paused", Tuple.of(queue, pause)).<Void>mapEmpty();
+    return Futures.backOn(caller, wrapped(written.onSuccess(v -> {
+      if (!pause) {
+        // Every node claims again now rather than at its next poll.
+        db.publishDue(queue, System.currentTimeMillis());
+      }
+    })));
+  }
+
+  // ---------------------------------------------------------------- append
+
+  @Override
+  public Future<String> append(Item item) {
+    if (stopped) {
+      return Future.failedFuture(WorkException.stopping(queue, true));
+    }
+    if (item.payload == null) {   // in-process work: a lambda cannot be stored
+      recent.add(item);
+      if (item.runAtMillis > item.enqueuedMillis) {
+        localDelayed.add(item);
+      } else {
+        local.offer(item);
+      }
+      return Future.succeededFuture(null);
+    }
+    Context caller = Vertx.currentContext();
+    Future<String> stored = insert(item, 0).andThen(ar -> {
+      if (ar.succeeded() && ar.result() == null) {
+        onDisk.incrementAndGet();
+        announce(item.runAtMillis);
+      } else if (ar.failed()) {
+        log.error("Queue '{}': item {} of type '{}' was not stored: {}", queue, item.id, item.type,
+            ar.cause().toString());
+      }
+    });
+    return Futures.backOn(caller, wrapped(stored));
+  }
+
+  /** Inserts the row; with a key held by an unfinished item, completes with that item's id instead. */
+  private Future<String> insert(Item item, int tries) {
+    Tuple row = Tuple.of(item.id, queue, item.type, item.payload.encode(), PostgresDatabase.time(item.runAtMillis),
+        PostgresDatabase.time(item.enqueuedMillis), item.key);
+    return db.inserts().submit(row).compose(rs -> {
+      if (rs.rowCount() > 0 || item.key == null) {
+        return Future.succeededFuture((String) null);
+      }
+      return db.query("SELECT id FROM berth_items WHERE queue = $1 AND key = $2"
+              + " AND state IN ('queued', 'running')", Tuple.of(queue, item.key))
+          .compose(found -> {
+            if (found.size() > 0) {
+              return Future.succeededFuture(found.iterator().next().getString(0));
+            }
+            // The holder of the key ended between the two statements: try again.
+            return tries < 5 ? insert(item, tries + 1) : Future.failedFuture(new WorkException(
+                WorkException.STORE_UNAVAILABLE, "queue '" + queue + "' could not settle unique key '" + item.key
+                + "'"));
+          });
+    });
+  }
+
+  /** A failure of the store as the admission reports it: 503 {@code store_unavailable}. */
+  private <T> Future<T> wrapped(Future<T> f) {
+    return f.recover(e -> Future.failedFuture(e instanceof WorkException || e instanceof IllegalArgumentException ? e
+        : new WorkException(WorkException.STORE_UNAVAILABLE, "queue '" + queue + "' could not read or write its"
+        + " store: " + e.getMessage())));
+  }
+
+  /** Tells every node (this one included) that an item is due at {@code at}; one publish per burst of appends. */
+  private void announce(long at) {
+    long before = announce.getAndAccumulate(at, Math::min);
+    if (before == Long.MAX_VALUE) {
+      context.runOnContext(v -> db.publishDue(queue, announce.getAndSet(Long.MAX_VALUE)));
+    }
+  }
+
+  // ---------------------------------------------------------------- claims
+
+  /** A {@code berth.due.<queue>} publish: items are due at {@code at}. Runs on the queue's context. */
+  private void woken(long at) {
+    long now = System.currentTimeMillis();
+    if (at <= now) {
+      wakes.incrementAndGet();
+      maybeDue = true;
+      fetch();
+    } else {
+      planAt(at);
+    }
+  }
+
+  /** Plans a claim at {@code at} unless one is planned earlier. Runs on the queue's context. */
+  private void planAt(long at) {
+    if (stopped || at >= dueTimerAt) {
+      return;
+    }
+    if (dueTimer >= 0) {
+      db.vertx().cancelTimer(dueTimer);
+    }
+    dueTimerAt = at;
+    dueTimer = db.vertx().setTimer(Math.max(1, at - System.currentTimeMillis()), id -> {
+      dueTimer = -1;
+      dueTimerAt = Long.MAX_VALUE;
+      woken(System.currentTimeMillis());
+    });
+  }
+
+  /** The fallback poll (every {@code store.pollInterval}): claims, rewrites failed ends, refreshes the counts. */
+  void poll() {
+    if (stopped || context == null) {
+      return;
+    }
+    context.runOnContext(v -> {
+      long t = takes.get();
+      // Stale: items waited in the buffer since the last poll and no worker took one (all busy): let another
+      // node run them, and skip one round of claims so that it can.
+      boolean stale = t == takesAtPoll && bufferedAtPoll && !buffer.isEmpty() && !stopped;
+      takesAtPoll = t;
+      if (holding) {
+        holding = false;
+      } else if (stale) {
+        int n = handBack();
+        holding = true;
+        log.debug("Queue '{}': {} item(s) claimed ahead handed back: no worker free on this node", queue, n);
+      }
+      bufferedAtPoll = !buffer.isEmpty();
+      maybeDue = true;
+      fetch();
+      for (Item item; (item = unwritten.poll()) != null; ) {
+        writeEnd(item);
+      }
+      if (System.currentTimeMillis() - countsAt >= COUNTS_EVERY_MS) {
+        refreshCounts();
+      }
+    });
+  }
+
+  /** Claims the next due rows into the buffer when it runs low; one claim at a time. */
+  private void fetch() {
+    if (stopped || paused || holding || !maybeDue || buffered.get() >= ahead / 2
+        || !claiming.compareAndSet(false, true)) {
+      return;
+    }
+    int want = ahead - buffered.get();
+    long mark = wakes.get();
+    db.query(CLAIM, Tuple.of(db.nodeId(), queue, want, db.leaseMillis())).onComplete(ar -> {
+      if (ar.failed()) {
+        claiming.set(false);
+        return;   // the next poll tries again
+      }
+      boolean drained;
+      try {
+        List<Item> items = new ArrayList<>();
+        for (Row r : ar.result()) {
+          String type = r.getString(2);
+          items.add(Item.stored(r.getLong(0), r.getString(1), type, new JsonObject(r.getString(3)),
+              handlers.apply(type), r.getInteger(4) - 1, millis(r, 6), millis(r, 5),
+              StoredItems.errors(r.getString(7))));
+        }
+        // RETURNING gives no order: due time, then admission order.
+        items.sort(Comparator.comparingLong((Item i) -> i.runAtMillis).thenComparingLong(i -> i.seq));
+        drained = items.size() < want;
+        if (drained && wakes.get() == mark) {
+          maybeDue = false;
+        }
+        hand(items);
+      } finally {
+        claiming.set(false);   // whatever happened, the next claim may run
+      }
+      if (drained) {
+        nextDue();
+      }
+      fetch();
+    });
+  }
+
+  /** Hands claimed items to the workers (or back to the table when the queue stopped meanwhile). */
+  private void hand(List<Item> items) {
+    onDisk.addAndGet(-items.size());
+    for (Item item : items) {
+      if (item.attempts() > 0) {
+        retrying.updateAndGet(n -> Math.max(0, n - 1));
+      }
+      if (stopped) {
+        item.requeue();
+        ended.decrement();
+        finished(item);
+        continue;
+      }
+      if (item.handler == null) {
+        // Its type has no handler here (another node may have one; this one cannot run it).
+        item.start();
+        item.end(ItemState.FAILED, "queue '" + queue + "' has no handler for type '" + item.type + "'");
+        log.error("Queue '{}': item {} of type '{}' failed: no handler for its type", queue, item.id, item.type);
+        finished(item);
+        continue;
+      }
+      recent.add(item);
+      buffer.offer(item);
+      buffered.incrementAndGet();
+      due.run();
+    }
+  }
+
+  /** After a claim found no more due rows: plans a claim at the earliest later run time. */
+  private void nextDue() {
+    db.query("SELECT min(run_at) FROM berth_items WHERE queue = $1 AND state = 'queued'", Tuple.of(queue))
+        .onSuccess(rows -> {
+          long at = millis(rows.iterator().next(), 0);
+          if (at > 0) {
+            context.runOnContext(v -> planAt(at));
+          }
+        });
+  }
+
+  private static long millis(Row r, int column) {
+    java.time.OffsetDateTime t = r.getOffsetDateTime(column);
+    return t == null ? 0 : t.toInstant().toEpochMilli();
+  }
+
+  @Override
+  public Item claim() {
+    if (stopped) {
+      return null;
+    }
+    Item item = localDelayed.pollDue();
+    if (item == null) {
+      item = local.poll();
+    }
+    if (item == null) {
+      item = buffer.poll();
+      if (item == null) {
+        holding = false;   // a worker asks: claim for it
+        fetch();
+        return null;
+      }
+      takes.incrementAndGet();
+      if (buffered.decrementAndGet() < ahead / 2) {
+        fetch();
+      }
+    }
+    return item;
+  }
+
+  @Override
+  public boolean hasDue() {
+    return !stopped && (!buffer.isEmpty() || !local.isEmpty() || localDelayed.hasDue());
+  }
+
+  @Override
+  public void started(Item item) {
+    started.increment();
+  }
+
+  // ---------------------------------------------------------------- ends
+
+  @Override
+  public void finished(Item item) {
+    ItemState state = item.state();
+    ended.increment();
+    if (state == ItemState.RETRYING) {
+      if (item.payload == null) {
+        localDelayed.add(item);
+        return;
+      }
+      retrying.incrementAndGet();
+      onDisk.incrementAndGet();
+    } else {
+      if (state == ItemState.QUEUED) {
+        onDisk.incrementAndGet();   // handed back at a stop
+      } else {
+        reached[state.ordinal()].increment();
+        if (state == ItemState.DEAD) {
+          deadNow.incrementAndGet();
+        }
+      }
+      recent.finished(item);
+    }
+    if (item.payload != null) {
+      writeEnd(item);
+    }
+  }
+
+  private void writeEnd(Item item) {
+    ItemStatus s = item.snapshot(queue);
+    Tuple row = Tuple.of(StoredItems.stored(s.state()), s.attempts(), PostgresDatabase.time(s.startedAt()),
+            PostgresDatabase.time(s.finishedAt()), s.error(), PostgresDatabase.time(item.runAtMillis),
+            StoredItems.errorsColumn(s.errors()))
+        .addLong(item.seq).addString(db.nodeId());
+    Future<RowSet<Row>> write = db.ends().submit(row);
+    writes.add(write);
+    write.onComplete(ar -> {
+      writes.remove(write);
+      if (ar.failed()) {
+        if (!stopped || PostgresDatabase.isOutage(ar.cause())) {
+          unwritten.offer(item);
+        }
+        log.error("Queue '{}': the end of item {} ({}) was not written: {}; written again when the store answers",
+            queue, item.id, s.state().label(), ar.cause().toString());
+      } else if (ar.result().rowCount() == 0) {
+        log.warn("Queue '{}': item {} ended here ({}) after its lease passed to another node; the other node's run"
+            + " decides its outcome", queue, item.id, s.state().label());
+      } else if (s.state() == ItemState.RETRYING || s.state() == ItemState.QUEUED) {
+        announce(item.runAtMillis);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- status, cancel, listings
+
+  @Override
+  public Optional<ItemStatus> status(String id) {
+    Item item = recent.get(id);
+    if (item == null) {
+      return Optional.empty();
+    }
+    ItemStatus s = item.snapshot(queue);
+    return Optional.of(item.seq != 0 ? s.withNode(db.nodeId()) : s);
+  }
+
+  @Override
+  public Future<Optional<ItemStatus>> find(String id) {
+    Optional<ItemStatus> known = status(id);
+    if (known.isPresent()) {
+      return Future.succeededFuture(known);
+    }
+    return read("SELECT " + COLUMNS + " FROM berth_items WHERE id = $1 AND queue = $2", Tuple.of(id, queue))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(row(rows.iterator().next())));
+  }
+
+  private ItemStatus row(Row r) {
+    int attempts = r.getInteger(3);
+    return new ItemStatus(r.getString(0), queue, r.getString(1), StoredItems.shown(r.getString(2), attempts),
+        attempts, PostgresDatabase.instant(r, 4), PostgresDatabase.instant(r, 5), PostgresDatabase.instant(r, 6),
+        r.getString(7), PostgresDatabase.instant(r, 8), StoredItems.errors(r.getString(9)), r.getString(10));
+  }
+
+  /** One statement, its failure reported as {@code store_unavailable}, completing on the caller's context. */
+  private Future<RowSet<Row>> read(String sql, Tuple args) {
+    Context caller = Vertx.currentContext();
+    return Futures.backOn(caller, wrapped(db.query(sql, args)));
+  }
+
+  @Override
+  public Future<Optional<Cancel>> cancel(String id) {
+    Item item = recent.get(id);
+    if (item != null && item.payload == null) {   // in-process work: only in memory
+      ItemState was = item.state();
+      if (was == ItemState.QUEUED && (local.remove(item) || localDelayed.remove(item))
+          || was == ItemState.RETRYING && localDelayed.remove(item)) {
+        item.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+        reached[ItemState.CANCELLED.ordinal()].increment();
+        recent.finished(item);
+        return Future.succeededFuture(Optional.of(new Cancel(was, item.snapshot(queue))));
+      }
+      return Future.succeededFuture(Optional.of(running(item)));
+    }
+    // In the table first (queued or retrying rows); else what this node claimed ahead; else as it stands.
+    return read("UPDATE berth_items SET state = 'cancelled', finished_at = now(), error = $3, key = NULL"
+        + " WHERE id = $1 AND queue = $2 AND state = 'queued' RETURNING " + COLUMNS, Tuple.of(id, queue,
+        CANCELLED_BY_REQUEST)).compose(rows -> {
+          if (rows.size() > 0) {
+            ItemStatus now = row(rows.iterator().next());
+            onDisk.decrementAndGet();
+            if (now.attempts() > 0) {
+              retrying.updateAndGet(n -> Math.max(0, n - 1));
+            }
+            reached[ItemState.CANCELLED.ordinal()].increment();
+            recent.remove(id);
+            return Future.succeededFuture(Optional.of(new Cancel(now.attempts() > 0 ? ItemState.RETRYING
+                : ItemState.QUEUED, now)));
+          }
+          Item claimed = recent.get(id);
+          if (claimed != null && claimed.state() == ItemState.QUEUED && buffer.remove(claimed)) {
+            // Claimed ahead, not started: its row says running; write it cancelled.
+            buffered.decrementAndGet();
+            claimed.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+            reached[ItemState.CANCELLED.ordinal()].increment();
+            recent.finished(claimed);
+            writeEnd(claimed);
+            return Future.succeededFuture(Optional.of(new Cancel(ItemState.QUEUED, claimed.snapshot(queue))));
+          }
+          if (claimed != null) {
+            return Future.succeededFuture(Optional.of(running(claimed)));
+          }
+          return find(id).map(s -> s.map(st -> new Cancel(st.state(), st)));
+        });
+  }
+
+  /** A cancel that found {@code item} started (or ended meanwhile): its worker cancels it, if it still runs. */
+  private Cancel running(Item item) {
+    ItemState now = item.state();
+    return new Cancel(now.isFinal() ? now : ItemState.RUNNING, item.snapshot(queue));
+  }
+
+  @Override
+  public Future<Page> list(ItemState state, String type, int limit, String cursor) {
+    long before;
+    try {
+      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(new IllegalArgumentException("not a cursor of this queue: " + cursor));
+    }
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM berth_items WHERE queue = $1 AND seq < $2");
+    Tuple args = Tuple.of(queue, before);
+    if (state != null) {
+      // A retrying item is stored queued with attempts behind it.
+      if (state == ItemState.RETRYING) {
+        sql.append(" AND state = 'queued' AND attempts > 0");
+      } else if (state == ItemState.QUEUED) {
+        sql.append(" AND state = 'queued' AND attempts = 0");
+      } else {
+        args.addString(state.label());
+        sql.append(" AND state = $").append(args.size());
+      }
+    }
+    if (type != null) {
+      args.addString(type);
+      sql.append(" AND type = $").append(args.size());
+    }
+    args.addInteger(limit + 1);
+    sql.append(" ORDER BY seq DESC LIMIT $").append(args.size());
+    return read(sql.toString(), args).map(rows -> {
+      List<ItemStatus> items = new ArrayList<>();
+      long last = 0;
+      boolean more = false;
+      for (Row r : rows) {
+        if (items.size() == limit) {
+          more = true;
+          break;
+        }
+        items.add(row(r));
+        last = r.getLong(11);
+      }
+      return new Page(items, more ? Long.toString(last) : null);
+    });
+  }
+
+  @Override
+  public Future<List<ItemStatus>> dead(int limit) {
+    return read("SELECT " + COLUMNS + " FROM berth_items WHERE queue = $1 AND state = 'dead' ORDER BY seq DESC"
+        + " LIMIT $2", Tuple.of(queue, limit)).map(rows -> {
+          List<ItemStatus> list = new ArrayList<>();
+          rows.forEach(r -> list.add(row(r)));
+          return list;
+        });
+  }
+
+  @Override
+  public Future<Optional<ItemState>> revive(String id) {
+    return deadRow(id, "UPDATE berth_items SET state = 'queued', attempts = 0, key = NULL, run_at = now(),"
+        + " started_at = NULL, finished_at = NULL WHERE id = $1 AND queue = $2 AND state = 'dead' RETURNING seq", true);
+  }
+
+  @Override
+  public Future<Optional<ItemState>> delete(String id) {
+    return deadRow(id, "DELETE FROM berth_items WHERE id = $1 AND queue = $2 AND state = 'dead' RETURNING seq", false);
+  }
+
+  /** Runs {@code sql} on the row {@code id} if it is dead; completes with the state it found (empty: no row). */
+  private Future<Optional<ItemState>> deadRow(String id, String sql, boolean revive) {
+    return read(sql, Tuple.of(id, queue)).compose(rows -> {
+      if (rows.size() > 0) {
+        recent.remove(id);
+        deadNow.decrementAndGet();
+        if (revive) {
+          onDisk.incrementAndGet();
+          announce(System.currentTimeMillis());
+        }
+        return Future.succeededFuture(Optional.of(ItemState.DEAD));
+      }
+      return read("SELECT state, attempts FROM berth_items WHERE id = $1 AND queue = $2", Tuple.of(id, queue))
+          .map(found -> found.size() == 0 ? Optional.<ItemState>empty() : Optional.of(StoredItems.shown(
+              found.iterator().next().getString(0), found.iterator().next().getInteger(1))));
+    });
+  }
+
+  @Override
+  public Future<Long> reviveAll() {
+    return read("UPDATE berth_items SET state = 'queued', attempts = 0, key = NULL, run_at = now(), started_at = NULL,"
+        + " finished_at = NULL WHERE queue = $1 AND state = 'dead' RETURNING id", Tuple.of(queue)).map(rows -> {
+          rows.forEach(r -> recent.remove(r.getString(0)));
+          long n = rows.rowCount();
+          deadNow.addAndGet(-n);
+          onDisk.addAndGet(n);
+          if (n > 0) {
+            announce(System.currentTimeMillis());
+          }
+          return n;
+        });
+  }
+
+  /**
+   * Queued, retrying and dead: the shared table's (read every few seconds, kept up to date by this node in
+   * between); running and the other final states: this node's.
+   */
+  @Override
+  public long count(ItemState state) {
+    return switch (state) {
+      case QUEUED -> Math.max(0, onDisk.get() - retrying.get()) + buffered.get() + local.size();
+      case RETRYING -> Math.max(0, retrying.get()) + localDelayed.size();
+      case FAILED -> reached[ItemState.FAILED.ordinal()].sum() + reached[ItemState.DEAD.ordinal()].sum();
+      case DEAD -> Math.max(0, deadNow.get());
+      case RUNNING -> Math.max(0, started.sum() - ended.sum());
+      default -> reached[state.ordinal()].sum();
+    };
+  }
+
+  // ---------------------------------------------------------------- stop
+
+  /** Stops claiming and hands what it claimed ahead back to the table at once (queued, the claim not counted). */
+  @Override
+  public StopReport stop() {
+    stopped = true;
+    if (consumer != null) {
+      consumer.unregister();
+    }
+    if (context != null) {
+      context.runOnContext(v -> {
+        if (dueTimer >= 0) {
+          db.vertx().cancelTimer(dueTimer);
+          dueTimer = -1;
+        }
+      });
+    }
+    List<String> lost = new ArrayList<>();
+    for (Item item; (item = local.poll()) != null; ) {
+      lost.add(item.id);
+    }
+    for (Item item : localDelayed.drain()) {
+      lost.add(item.id);
+    }
+    int back = handBack();
+    if (back > 0) {
+      log.info("Queue '{}': {} item(s) claimed ahead are handed back to the shared store", queue, back);
+    }
+    return new StopReport(Math.max(0, onDisk.get()), lost);
+  }
+
+  /** Hands the items claimed ahead back to the table (queued, the claim not counted); returns how many. */
+  private int handBack() {
+    int back = 0;
+    for (Item item; (item = buffer.poll()) != null; ) {
+      buffered.decrementAndGet();
+      item.requeue();
+      ended.decrement();   // finished() counts an end; this item never started
+      finished(item);
+      back++;
+    }
+    return back;
+  }
+
+  /**
+   * After the last end was reported: waits for the writes in flight (and tries the failed ones once more), then
+   * counts the queue's unfinished rows.
+   */
+  @Override
+  public Future<Long> flush() {
+    return Future.join(new ArrayList<>(writes)).transform(x -> {
+      List<Future<?>> again = new ArrayList<>();
+      for (Item item; (item = unwritten.poll()) != null; ) {
+        Item it = item;
+        ItemStatus s = it.snapshot(queue);
+        again.add(db.ends().submit(Tuple.of(StoredItems.stored(s.state()), s.attempts(),
+            PostgresDatabase.time(s.startedAt()), PostgresDatabase.time(s.finishedAt()), s.error(),
+            PostgresDatabase.time(it.runAtMillis), StoredItems.errorsColumn(s.errors())).addLong(it.seq)
+            .addString(db.nodeId())).onSuccess(r -> announce(it.runAtMillis)));
+      }
+      return Future.join(again);
+    }).compose(x -> db.query("SELECT count(*) FROM berth_items WHERE queue = $1"
+            + " AND state IN ('queued', 'running')", Tuple.of(queue)))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+}
