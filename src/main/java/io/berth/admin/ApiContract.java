@@ -1,6 +1,9 @@
 package io.berth.admin;
 
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,9 +70,22 @@ final class ApiContract {
   private ApiContract() {
   }
 
-  /** Loads the document for the router: {@code served} without the operations marked {@value #OUTSIDE}. */
+  /**
+   * Loads the document for the router: {@code served} without the operations marked {@value #OUTSIDE}. The library
+   * compiles the contract on the context it is called from, for a second or more under load, so it runs in a
+   * short-lived worker verticle: never on an event loop.
+   */
   static Future<OpenAPIContract> load(Vertx vertx, Buffer served) {
-    return OpenAPIContract.from(vertx, routed(new JsonObject(served)));
+    JsonObject document = routed(new JsonObject(served));
+    AtomicReference<OpenAPIContract> loaded = new AtomicReference<>();
+    return vertx.deployVerticle(new VerticleBase() {
+          @Override
+          public Future<?> start() {
+            return OpenAPIContract.from(vertx, document).onSuccess(loaded::set);
+          }
+        }, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .compose(id -> vertx.undeploy(id))
+        .map(v -> loaded.get());
   }
 
   /** A copy of {@code document} without the operations marked {@value #OUTSIDE} (and paths left empty). */
