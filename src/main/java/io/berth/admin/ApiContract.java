@@ -33,8 +33,8 @@ import java.util.regex.Pattern;
 
 /**
  * The admin API's contract, {@code openapi.json}, enforced: the routes of its operations are built by vertx-openapi's
- * {@link RouterBuilder}, which validates each request (parameters and body) against the document before the
- * operation's handler runs, and {@link #toApi} turns the library's validation errors into Berth's
+ * {@link RouterBuilder}; each request is validated against the document ({@link ContractValidation}: parameters and
+ * body) before the operation's handler runs, and {@link #toApi} turns the library's validation errors into Berth's
  * {@code {"error","message"}} answers, naming the field.
  *
  * <p>An operation marked {@value #OUTSIDE} stays hand-built and is left out of the router's copy of the document: the
@@ -130,7 +130,9 @@ final class ApiContract {
       if (route == null) {
         throw new IllegalStateException("the contract openapi.json has no operation '" + operationId + "'");
       }
-      route.setDoSecurity(false).addHandler(handler);
+      // The library's own validation step is replaced by ContractValidation, which does the same with its parts.
+      route.setDoSecurity(false).setDoValidation(false)
+          .addHandler(new ContractValidation(contract, route.getOperation())).addHandler(handler);
     });
     Set<String> unbound = new TreeSet<>();
     for (OpenAPIRoute route : builder.getRoutes()) {

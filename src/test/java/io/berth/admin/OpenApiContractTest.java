@@ -162,6 +162,7 @@ class OpenApiContractTest {
         new Call("GET", "/api/v1/queues/default/items?limit=0", null, 400, "invalid_limit"),
         new Call("GET", "/api/v1/queues/default/items?state=sleeping", null, 400, "invalid_state"),
         new Call("GET", "/api/v1/queues/default/items?limit=2", null, 200, null),
+        new Call("GET", "/api/v1/queues/default/items?type=%25zz", null, 400, "bad_request"),   // "%zz" once decoded
         new Call("GET", "/api/v1/queues/default/items/nope", null, 404, "unknown_item"),
         new Call("GET", "/api/v1/queues/default/dead", null, 200, null),
         new Call("POST", "/api/v1/services/nope/trigger", null, 404, "unknown_service"),
