@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.openapi.contract.OpenAPIContract;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +73,9 @@ final class AdminServer implements HostedService {
   @Override
   public Future<Void> start(ServiceContext context) {
     Vertx vertx = context.vertx();
-    return vertx.executeBlocking(() -> new Setup(AdminAuth.resolveToken(options), readOpenApi()))
+    return vertx.executeBlocking(() -> new Setup(AdminAuth.resolveToken(options), readOpenApi(), null))
+        .compose(setup -> ApiContract.load(vertx, setup.openApi())
+            .map(contract -> new Setup(setup.token(), setup.openApi(), contract)))
         .compose(setup -> listen(vertx, setup).compose(s -> options.token() != null
             ? Future.succeededFuture(s)
             // Only once the port is ours: a host that cannot bind must not replace the running one's token.
@@ -112,27 +115,34 @@ final class AdminServer implements HostedService {
             : e));
   }
 
-  private record Setup(String token, Buffer openApi) {
+  /** What the server starts with: the admin token, the served document, and the router's contract. */
+  private record Setup(String token, Buffer openApi, OpenAPIContract contract) {
   }
 
+  /**
+   * The routes, in the order they are tried: the bearer check on everything under {@value #API} (so an unknown or
+   * invalid request there answers 401 before anything else), the event stream (hand-built: see
+   * {@link ApiContract}), each request body's content-type and size check, then the contract's operations (each
+   * validated, then handled), then the application's own routes.
+   */
   private Router router(Vertx vertx, Setup setup) {
-    Router router = Router.router(vertx);
-    router.get("/health/live").handler(rc -> json(rc, 200, new JsonObject().put("status", "live")));
-    router.get("/health/ready").handler(this::ready);
+    Router router = ApiContract.router(vertx, setup.contract(), new JsonBody(options.maxBodySize()), api -> {
+      api.on("live", rc -> json(rc, 200, new JsonObject().put("status", "live")));
+      api.on("ready", this::ready);
+      api.on("openApi", rc -> rc.response().putHeader("content-type", "application/json").end(setup.openApi()));
+      for (RouteGroup group : groups()) {
+        group.bind(api);
+      }
+    });
 
     AdminAuth auth = new AdminAuth(setup.token());
-    router.route(API + "/*").handler(auth);
-    router.get(API + "/openapi.json").handler(rc -> rc.response()
-        .putHeader("content-type", "application/json").end(setup.openApi()));
+    router.route(API + "/*").order(-30).handler(auth);
     events = new EventStream(host.events(), options.eventBuffer(), this::lifetimeSnapshot,
         Math.max(50, options.idleTimeout().toMillis() / 2));
-    router.get(API + "/events").handler(rc -> {
+    router.get(API + "/events").order(-20).handler(rc -> {
       guard.exempt(rc.request());   // a stream: its keep-alives keep it within the idle timeout
       events.handle(rc);
     });
-    for (RouteGroup group : groups()) {
-      group.mount(router);
-    }
     // The application's own routes, on the same server and port, after Berth's (which they cannot shadow).
     userRoutes.forEach(r -> r.accept(router, auth));
     Errors.install(router);
@@ -145,7 +155,7 @@ final class AdminServer implements HostedService {
     groups.add(new ServiceRoutes(host));
     groups.add(new ShutdownRoute(host));
     groups.add(new TokenRoutes(host));
-    groups.add(new QueueRoutes(host, new JsonBody(options.maxBodySize())));
+    groups.add(new QueueRoutes(host));
     return groups;
   }
 

@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * Every error the server answers has the body {@code {"error": code, "message": sentence}}; never a stack trace or
- * an HTML page. An {@link ApiException} maps to its own status and code; a bare status (as vertx-web's handlers
- * fail with) to a generic code; anything else is a bug: 500, logged once with its stack trace.
+ * an HTML page. An {@link ApiException} maps to its own status and code; a request the contract refused to 400 (see
+ * {@link ApiContract#toApi}); a bare status (as vertx-web's handlers fail with) to a generic code; anything else is a
+ * bug: 500, logged once with its stack trace.
  */
 final class Errors {
 
@@ -52,6 +53,10 @@ final class Errors {
   /** Answers a failed routing context; usable as a route's failure handler too. */
   static void handle(RoutingContext rc) {
     Throwable failure = rc.failure();
+    ApiException invalid = ApiContract.toApi(failure);   // the contract refused the request
+    if (invalid != null) {
+      failure = invalid;
+    }
     if (failure instanceof ApiException api) {
       if (api.retryAfterSeconds() >= 0 && !rc.response().headWritten()) {
         rc.response().putHeader("Retry-After", Long.toString(api.retryAfterSeconds()));

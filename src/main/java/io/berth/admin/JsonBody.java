@@ -19,6 +19,9 @@ import java.util.Locale;
  */
 final class JsonBody {
 
+  /** Where {@link #parse} keeps the parsed body on the routing context. */
+  private static final String PARSED = "berth.json";
+
   private final long limit;
   private final Handler<RoutingContext> bodyHandler;
 
@@ -52,24 +55,37 @@ final class JsonBody {
     }
   }
 
-  /** The body as a JSON object; fails with 400 {@code malformed_json} or {@code body_not_object}. */
+  /** A route handler after {@link #install}: parses the body (see {@link #object}) once, then routing goes on. */
+  static void parse(RoutingContext rc) {
+    rc.put(PARSED, object(rc));
+    rc.next();
+  }
+
+  /**
+   * The body as a JSON object (parsed once per request); fails with 400 {@code malformed_json} or
+   * {@code body_not_object}.
+   */
   static JsonObject object(RoutingContext rc) {
+    JsonObject parsed = rc.get(PARSED);
+    if (parsed != null) {
+      return parsed;
+    }
     Buffer body = rc.body().buffer();
     if (body == null || body.length() == 0) {
       throw new ApiException(400, "malformed_json", "The request body is empty; it must be a JSON object.");
     }
-    Object parsed;
+    Object value;
     try {
-      parsed = Json.decodeValue(body);
+      value = Json.decodeValue(body);
     } catch (DecodeException | IllegalStateException e) {
       throw new ApiException(400, "malformed_json", "The request body is not valid JSON.");
     } catch (RuntimeException e) {
       // Jackson reports a too-deeply nested or otherwise pathological document with its own exceptions.
       throw new ApiException(400, "malformed_json", "The request body is not valid JSON.");
     }
-    if (!(parsed instanceof JsonObject json)) {
+    if (!(value instanceof JsonObject json)) {
       throw new ApiException(400, "body_not_object", "The request body must be a JSON object, not "
-          + describe(parsed) + ".");
+          + describe(value) + ".");
     }
     return json;
   }

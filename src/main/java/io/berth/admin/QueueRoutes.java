@@ -10,7 +10,6 @@ import io.berth.work.WorkQueue;
 import io.berth.work.WorkQueues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 
@@ -23,26 +22,23 @@ import io.vertx.ext.web.RoutingContext;
 final class QueueRoutes implements RouteGroup {
 
   private final HostView host;
-  private final JsonBody body;
-
-  QueueRoutes(HostView host, JsonBody body) {
+  QueueRoutes(HostView host) {
     this.host = host;
-    this.body = body;
   }
 
   @Override
-  public void mount(Router router) {
-    router.get(AdminServer.API + "/queues").handler(this::list);
-    body.install(router.post(AdminServer.API + "/queues/:queue/items")).handler(this::enqueue);
-    router.get(AdminServer.API + "/queues/:queue/items").handler(this::items);
-    router.get(AdminServer.API + "/queues/:queue/items/:id").handler(this::status);
-    router.delete(AdminServer.API + "/queues/:queue/items/:id").handler(this::cancel);
-    router.post(AdminServer.API + "/queues/:queue/items/:id/retry").handler(this::retry);
-    router.get(AdminServer.API + "/queues/:queue/dead").handler(this::dead);
-    router.post(AdminServer.API + "/queues/:queue/pause").handler(rc -> pause(rc, true));
-    router.post(AdminServer.API + "/queues/:queue/resume").handler(rc -> pause(rc, false));
-    router.post(AdminServer.API + "/queues/:queue/dead/retry").handler(this::retryAll);
-    router.delete(AdminServer.API + "/queues/:queue/dead/:id").handler(this::deleteDead);
+  public void bind(ApiContract.Operations api) {
+    api.on("listQueues", this::list);
+    api.on("enqueue", this::enqueue);   // its body was read within http.maxBodySize and parsed before validation
+    api.on("listItems", this::items);
+    api.on("getItem", this::status);
+    api.on("cancelItem", this::cancel);
+    api.on("retryDeadItem", this::retry);
+    api.on("listDeadItems", this::dead);
+    api.on("pauseQueue", rc -> pause(rc, true));
+    api.on("resumeQueue", rc -> pause(rc, false));
+    api.on("retryAllDeadItems", this::retryAll);
+    api.on("deleteDeadItem", this::deleteDead);
   }
 
   /** 200 cancelled (it had not started), 202 cancelling (its token is cancelled), 409 when it already ended. */

@@ -1,11 +1,11 @@
 package io.berth.admin;
 
-import io.vertx.ext.web.Router;
-
 /**
- * A small set of admin routes. {@link AdminServer} mounts each group on its router after the bearer check on
- * {@value AdminServer#API}; a group adds only its own routes (use {@link JsonBody#install} for a JSON body).
+ * A small set of admin routes. {@link AdminServer} has each group bind its handlers to the operations of the
+ * contract ({@code openapi.json}, by {@code operationId}); the router built from the contract checks the bearer token
+ * first, then validates the request, then calls the handler. A group with a JSON body reads it with
+ * {@link JsonBody#object}.
  */
 interface RouteGroup {
-  void mount(Router router);
+  void bind(ApiContract.Operations api);
 }

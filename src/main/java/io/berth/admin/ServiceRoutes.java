@@ -2,13 +2,16 @@ package io.berth.admin;
 
 import io.berth.core.HostView;
 import io.berth.core.TriggerException;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 
-/** {@code GET /api/v1/services} and {@code POST /api/v1/services/{name}/trigger}. */
+/**
+ * {@code GET /api/v1/services}, {@code POST /api/v1/services/{name}/trigger}, and {@code …/pause} and {@code …/resume}
+ * of a timed service.
+ */
 final class ServiceRoutes implements RouteGroup {
 
   private final HostView host;
@@ -18,9 +21,11 @@ final class ServiceRoutes implements RouteGroup {
   }
 
   @Override
-  public void mount(Router router) {
-    router.get(AdminServer.API + "/services").handler(this::list);
-    router.post(AdminServer.API + "/services/:name/trigger").handler(this::trigger);
+  public void bind(ApiContract.Operations api) {
+    api.on("listServices", this::list);
+    api.on("triggerService", this::trigger);
+    api.on("pauseService", rc -> pause(rc, true));
+    api.on("resumeService", rc -> pause(rc, false));
   }
 
   private void list(RoutingContext rc) {
@@ -38,6 +43,32 @@ final class ServiceRoutes implements RouteGroup {
         rc.fail(new ApiException(status(e.reason()), e.reason().code(), Errors.sentence(e.getMessage())));
       } else {
         rc.fail(ar.cause());
+      }
+    });
+  }
+
+  /**
+   * Pauses or resumes a timed service: 200 with its new state. The reasons a trigger is refused map the same way;
+   * a host whose timed services cannot pause yet answers 501 {@code not_implemented}, never a stack trace.
+   */
+  private void pause(RoutingContext rc, boolean paused) {
+    String name = rc.pathParam("name");
+    Future<Void> done;
+    try {
+      done = host.pause(name, paused);
+    } catch (RuntimeException e) {
+      done = Future.failedFuture(e);
+    }
+    AdminServer.onRequestContext(rc, done, ar -> {
+      if (ar.succeeded()) {
+        AdminServer.json(rc, 200, new JsonObject().put("service", name).put("paused", paused));
+      } else if (ar.cause() instanceof TriggerException e) {
+        rc.fail(new ApiException(status(e.reason()), e.reason().code(), Errors.sentence(e.getMessage())));
+      } else if (ar.cause() instanceof UnsupportedOperationException) {
+        rc.fail(new ApiException(501, "not_implemented", "Timed service '" + AdminServer.abbreviate(name)
+            + "' cannot be " + (paused ? "paused" : "resumed") + " by this host."));
+      } else {
+        rc.fail(ar.cause());   // a bug: 500 internal_error, logged once with its stack trace
       }
     });
   }

@@ -2,7 +2,6 @@ package io.berth.admin;
 
 import io.berth.core.HostView;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +19,8 @@ final class ShutdownRoute implements RouteGroup {
   }
 
   @Override
-  public void mount(Router router) {
-    router.post(AdminServer.API + "/shutdown").handler(this::shutdown);
+  public void bind(ApiContract.Operations api) {
+    api.on("shutdown", this::shutdown);
   }
 
   private void shutdown(RoutingContext rc) {

@@ -6,7 +6,6 @@ import io.berth.token.TokenInfo;
 import io.berth.token.Tokens;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -24,9 +23,9 @@ final class TokenRoutes implements RouteGroup {
   }
 
   @Override
-  public void mount(Router router) {
-    router.get(AdminServer.API + "/tokens").handler(this::list);
-    router.post(AdminServer.API + "/tokens/:name/refresh").handler(this::refresh);
+  public void bind(ApiContract.Operations api) {
+    api.on("listTokens", this::list);
+    api.on("refreshToken", this::refresh);
   }
 
   private Tokens tokens() {

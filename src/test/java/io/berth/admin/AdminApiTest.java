@@ -37,6 +37,8 @@ class AdminApiTest {
   static final List<String[]> API_ROUTES = List.of(
       new String[] {"GET", "/api/v1/services"},
       new String[] {"POST", "/api/v1/services/worker/trigger"},
+      new String[] {"POST", "/api/v1/services/nightly/pause"},
+      new String[] {"POST", "/api/v1/services/nightly/resume"},
       new String[] {"POST", "/api/v1/shutdown"},
       new String[] {"GET", "/api/v1/events"},
       new String[] {"GET", "/api/v1/openapi.json"},
@@ -157,6 +159,27 @@ class AdminApiTest {
     assertThat(notTimed.getString("message")).contains("worker").contains("background");
     // Every message a sentence: a capital letter first, a full stop last.
     assertThat(List.of(unknown.getString("message"), notTimed.getString("message"))).allMatch(m -> m.matches("[A-Z].*\\."));
+  }
+
+  @Test
+  void pauseAndResumeRefuseUnknownAndNonTimedServicesAsTriggerDoes() {
+    for (String action : List.of("pause", "resume")) {
+      api.post("/api/v1/services/nope/" + action, null, "").assertError(404, "unknown_service");
+      JsonObject notTimed = api.post("/api/v1/services/worker/" + action, null, "").assertError(400, "not_timed");
+      assertThat(notTimed.getString("message")).contains("worker").matches("[A-Z].*\\.");
+    }
+  }
+
+  @Test
+  void pausingATimedServiceAnswersItsStateOrAClean501WhileTheHostCannotPause() {
+    // The core's pause is being built elsewhere: until it lands the host refuses, and the API must say so in JSON.
+    Resp r = api.post("/api/v1/services/nightly/pause", null, "");
+    if (r.status() == 200) {
+      assertThat(r.json()).isEqualTo(new JsonObject().put("service", "nightly").put("paused", true));
+      assertThat(api.post("/api/v1/services/nightly/resume", null, "").json().getBoolean("paused")).isFalse();
+    } else {
+      assertThat(r.assertError(501, "not_implemented").getString("message")).contains("nightly");
+    }
   }
 
   @Test
