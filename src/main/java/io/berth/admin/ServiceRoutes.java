@@ -48,8 +48,7 @@ final class ServiceRoutes implements RouteGroup {
   }
 
   /**
-   * Pauses or resumes a timed service: 200 with its new state. The reasons a trigger is refused map the same way;
-   * a host whose timed services cannot pause yet answers 501 {@code not_implemented}, never a stack trace.
+   * Pauses or resumes a timed service: 200 with its new state. The reasons a trigger is refused map the same way.
    */
   private void pause(RoutingContext rc, boolean paused) {
     String name = rc.pathParam("name");
@@ -64,9 +63,6 @@ final class ServiceRoutes implements RouteGroup {
         AdminServer.json(rc, 200, new JsonObject().put("service", name).put("paused", paused));
       } else if (ar.cause() instanceof TriggerException e) {
         rc.fail(new ApiException(status(e.reason()), e.reason().code(), Errors.sentence(e.getMessage())));
-      } else if (ar.cause() instanceof UnsupportedOperationException) {
-        rc.fail(new ApiException(501, "not_implemented", "Timed service '" + AdminServer.abbreviate(name)
-            + "' cannot be " + (paused ? "paused" : "resumed") + " by this host."));
       } else {
         rc.fail(ar.cause());   // a bug: 500 internal_error, logged once with its stack trace
       }
