@@ -191,7 +191,8 @@ final class QueueRoutes implements RouteGroup {
       queues.add(q.stats().toJson()
           .put("fullMode", q.options().fullMode().label())
           .put("concurrency", q.options().concurrency())
-          .put("paused", q.paused()));
+          .put("paused", q.paused())
+          .put("types", new JsonArray(q.types().stream().sorted().toList())));
     }
     AdminServer.json(rc, 200, new JsonObject().put("queues", queues).put("fire", work.fireStats().toJson()));
   }

@@ -1,5 +1,6 @@
 package io.berth.work;
 
+import io.berth.core.internal.Instants;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -41,18 +42,18 @@ public record ItemStatus(String id, String queue, String type, ItemState state, 
         .put("type", type)
         .put("status", state.label())
         .put("attempts", attempts)
-        .put("enqueuedAt", enqueuedAt == null ? null : enqueuedAt.toString())
-        .put("startedAt", startedAt == null ? null : startedAt.toString())
-        .put("finishedAt", finishedAt == null ? null : finishedAt.toString())
+        .put("enqueuedAt", Instants.iso(enqueuedAt))
+        .put("startedAt", Instants.iso(startedAt))
+        .put("finishedAt", Instants.iso(finishedAt))
         .put("error", error)
         .put("errors", new JsonArray(errors == null ? List.of() : errors));
     if (node != null) {
       json.put("node", node);
     }
     if (state == ItemState.RETRYING) {
-      json.put("nextAttemptAt", String.valueOf(runAt));
+      json.put("nextAttemptAt", Instants.iso(runAt));
     } else if (state == ItemState.QUEUED && runAt != null) {
-      json.put("runAt", runAt.toString());
+      json.put("runAt", Instants.iso(runAt));
     }
     return json;
   }
