@@ -138,7 +138,7 @@ final class AdminServer implements HostedService {
     AdminAuth auth = new AdminAuth(setup.token());
     router.route(API + "/*").order(-30).handler(auth);
     events = new EventStream(host.events(), options.eventBuffer(), this::lifetimeSnapshot,
-        Math.max(50, options.idleTimeout().toMillis() / 2));
+        keepAliveMs(options.idleTimeout()));
     router.get(API + "/events").order(-20).handler(rc -> {
       guard.exempt(rc.request());   // a stream: its keep-alives keep it within the idle timeout
       events.handle(rc);
@@ -260,5 +260,13 @@ final class AdminServer implements HostedService {
     }
     String clean = value.replaceAll("\\p{Cntrl}", "?");
     return clean.length() > 80 ? clean.substring(0, 80) + "..." : clean;
+  }
+
+  /**
+   * How often a quiet event stream gets a keep-alive comment: every 15 s, or a quarter of the idle timeout when that
+   * is shorter, so that three late timers in a row still keep the stream within it.
+   */
+  static long keepAliveMs(java.time.Duration idleTimeout) {
+    return Math.max(25, Math.min(15_000, idleTimeout.toMillis() / 4));
   }
 }

@@ -29,7 +29,8 @@ import java.util.Objects;
  *   <li>{@code drainDelay} (0s): how long {@code /health/ready} answers 503 at shutdown before the server closes, so
  *       that a load balancer stops sending traffic first;</li>
  *   <li>{@code idleTimeout} (60s): a connection on which no byte moves either way for this long is closed (the event
- *       stream sends a keep-alive comment at half this period, so it stays open);</li>
+ *       stream sends a keep-alive comment every 15 s, or at a quarter of this period when that is shorter, so it
+ *       stays open);</li>
  *   <li>{@code requestTimeout} (30s): a request must arrive whole, headers and body, within this long of its
  *       connection opening or of the previous answer on it (else 408, or a plain close mid-headers);</li>
  *   <li>{@code maxConnections} (500): connections open at once; one more gets 503 {@code too_many_connections} and
