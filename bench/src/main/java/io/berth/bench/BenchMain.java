@@ -6,6 +6,8 @@ import io.berth.bench.core.Log;
 import io.berth.bench.core.Result;
 import io.berth.bench.core.ResultTable;
 import io.berth.bench.core.Workload;
+import io.berth.bench.durable.DurableAcceptWorkload;
+import io.berth.bench.durable.DurableE2eWorkload;
 import io.berth.bench.http.HttpEnqueueWorkload;
 import io.berth.bench.queue.QueueLatencyWorkload;
 import io.berth.bench.queue.QueueThroughputWorkload;
@@ -38,7 +40,7 @@ public final class BenchMain {
 
   public static List<Workload> workloads() {
     return List.of(new QueueThroughputWorkload(), new QueueLatencyWorkload(), new TimerAccuracyWorkload(),
-        new StartToReadyWorkload(), new HttpEnqueueWorkload());
+        new StartToReadyWorkload(), new HttpEnqueueWorkload(), new DurableAcceptWorkload(), new DurableE2eWorkload());
   }
 
   public static void main(String[] args) throws Exception {
