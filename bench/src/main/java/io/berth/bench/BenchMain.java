@@ -1,5 +1,7 @@
 package io.berth.bench;
 
+import io.berth.bench.child.MemoryWorkload;
+import io.berth.bench.child.RecoveryWorkload;
 import io.berth.bench.core.BenchConfig;
 import io.berth.bench.core.JsonReport;
 import io.berth.bench.core.Log;
@@ -40,7 +42,8 @@ public final class BenchMain {
 
   public static List<Workload> workloads() {
     return List.of(new QueueThroughputWorkload(), new QueueLatencyWorkload(), new TimerAccuracyWorkload(),
-        new StartToReadyWorkload(), new HttpEnqueueWorkload(), new DurableAcceptWorkload(), new DurableE2eWorkload());
+        new StartToReadyWorkload(), new HttpEnqueueWorkload(), new DurableAcceptWorkload(), new DurableE2eWorkload(),
+        new RecoveryWorkload(), new MemoryWorkload());
   }
 
   public static void main(String[] args) throws Exception {

@@ -59,22 +59,32 @@ public final class Pg {
     }
   }
 
+  /**
+   * The server's port: the bench's own server, or in a child JVM the parent's, passed as {@code -Dbench.pg.port}
+   * (children never start a server of their own).
+   */
+  public static int port() throws Exception {
+    Integer external = Integer.getInteger("bench.pg.port");
+    return external != null ? external : server().getPort();
+  }
+
   /** Creates a fresh database named {@code prefix_<n>} and returns its name. */
   public static String createDatabase(String prefix) throws Exception {
-    String name = prefix + "_" + DATABASES.incrementAndGet();
-    try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+    String name = prefix + "_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
+    try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl("postgres"), USER, PASSWORD);
+         Statement s = c.createStatement()) {
       s.execute("create database " + name);
     }
     return name;
   }
 
   public static String jdbcUrl(String db) throws Exception {
-    return server().getJdbcUrl(USER, db);
+    return "jdbc:postgresql://127.0.0.1:" + port() + "/" + db;
   }
 
   /** {@code postgresql://127.0.0.1:<port>/<db>}, the URI form of Berth's {@code store.url}. */
   public static String uri(String db) throws Exception {
-    return "postgresql://127.0.0.1:" + server().getPort() + "/" + db;
+    return "postgresql://127.0.0.1:" + port() + "/" + db;
   }
 
   /** A HikariCP pool of {@code size} connections to {@code db}. */
