@@ -1,5 +1,6 @@
 package io.berth.bench;
 
+import io.berth.bench.child.ClusterWorkload;
 import io.berth.bench.child.MemoryWorkload;
 import io.berth.bench.child.RecoveryWorkload;
 import io.berth.bench.core.BenchConfig;
@@ -46,7 +47,7 @@ public final class BenchMain {
   public static List<Workload> workloads() {
     return List.of(new QueueThroughputWorkload(), new QueueLatencyWorkload(), new TimerAccuracyWorkload(),
         new StartToReadyWorkload(), new HttpEnqueueWorkload(), new DurableAcceptWorkload(), new DurableE2eWorkload(),
-        new RecoveryWorkload(), new MemoryWorkload());
+        new RecoveryWorkload(), new MemoryWorkload(), new ClusterWorkload());
   }
 
   public static void main(String[] args) throws Exception {
