@@ -22,6 +22,7 @@ import java.util.Map;
  * runs; its VmRSS once they are accepted, and the heap in use after a full GC. Berth: a {@link BerthChild} with a
  * paused queue, durable (SQLite FULL; PostgreSQL when the product has it) and in memory. Peers: a {@link PeerChild}
  * (no workers). A peer that cannot accept N items within the fill bound holds fewer; the note says how many.
+ * Quick mode leaves out the peers on a database (their fill is slow and their items live outside the JVM).
  * One child per system (RSS of a fresh JVM varies little; 3 would triple the workload's time).
  */
 public final class MemoryWorkload implements Workload {
@@ -45,13 +46,14 @@ public final class MemoryWorkload implements Workload {
   @Override public String name() { return NAME; }
 
   /** Seconds a child may take to accept its items. */
-  static int fillSeconds(BenchConfig cfg) { return cfg.quick() ? 8 : 20; }
+  static int fillSeconds(BenchConfig cfg) { return cfg.quick() ? 8 : 12; }
 
   @Override public List<Result> run(BenchConfig cfg) {
     List<Result> out = new ArrayList<>();
     int items = cfg.memoryItems();
     for (Target t : targets()) {
       if (!cfg.systemSelected(t.name())) continue;
+      if (cfg.quick() && t.peer() != null && !t.peer().endsWith("memory") && !t.peer().endsWith("ram")) continue;
       long[] held = {items};
       Harness.Repeated r = Harness.repeat(NAME + " " + t.name(), 0, 1, i -> {
         Map<String, Double> m = once(cfg, t, items);

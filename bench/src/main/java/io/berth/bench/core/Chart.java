@@ -126,6 +126,8 @@ public final class Chart {
       axis.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.###"));
       plot.setRangeAxis(axis);
     }
+    plot.getRangeAxis().setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+    plot.getRangeAxis().setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     List<String> systems = new ArrayList<>();
     for (int c = 0; c < ds.getColumnCount(); c++) systems.add(ds.getColumnKey(c).toString());
     BarRenderer renderer = new BarRenderer() {

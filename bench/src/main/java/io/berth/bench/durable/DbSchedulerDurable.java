@@ -87,5 +87,7 @@ public final class DbSchedulerDurable implements DurableSystem {
         + (fast == null ? "" : fast ? "; immediate execution, poll 100 ms" : "; poll 10 s (default)");
   }
 
-  @Override public int maxE2eItems(boolean quick) { return quick ? 300 : 5_000; }
+  @Override public boolean pollBound() { return Boolean.FALSE.equals(fast); }
+
+  @Override public int maxE2eItems(boolean quick) { return quick ? 300 : 2_500; }
 }

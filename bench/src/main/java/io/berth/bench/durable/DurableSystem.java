@@ -27,6 +27,12 @@ public interface DurableSystem {
   /** Settings a reader needs: store, pool, poll interval. */
   default String notes() { return ""; }
 
+  /**
+   * True for a peer at its default poll interval: each latency run is mostly the wait for the next poll, so it gets
+   * no warm-up run (the same peer at its fastest setting warmed this JVM up just before).
+   */
+  default boolean pollBound() { return false; }
+
   /** Items for one e2e run (throughput and latency), when the system cannot do the default in the time budget. */
   default int maxE2eItems(boolean quick) { return Integer.MAX_VALUE; }
 }

@@ -108,5 +108,7 @@ public final class JobRunrDurable implements DurableSystem {
         : "HikariCP " + PG_POOL + " connections") + poll;
   }
 
-  @Override public int maxE2eItems(boolean quick) { return quick ? 200 : 2_000; }
+  @Override public boolean pollBound() { return Boolean.FALSE.equals(fastPoll); }
+
+  @Override public int maxE2eItems(boolean quick) { return quick ? 200 : 1_000; }
 }

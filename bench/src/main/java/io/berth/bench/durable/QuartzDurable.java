@@ -101,5 +101,5 @@ public final class QuartzDurable implements DurableSystem {
     return "JobStoreTX + PostgreSQLDelegate, HikariCP " + PG_POOL + " connections, batchTriggerAcquisitionMaxCount=T";
   }
 
-  @Override public int maxE2eItems(boolean quick) { return quick ? 200 : 1_000; }
+  @Override public int maxE2eItems(boolean quick) { return quick ? 200 : 600; }
 }
