@@ -38,6 +38,8 @@ public final class Child implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(StartTarget.javaExecutable());
     cmd.addAll(JVM_FLAGS);
+    // temp files (a peer's SQLite folder) under the workload's folder, deleted with it even after a kill
+    cmd.add("-Djava.io.tmpdir=" + dir.toAbsolutePath());
     cmd.addAll(extraJvm);
     cmd.add("-cp");
     cmd.add(benchJar.toString());
