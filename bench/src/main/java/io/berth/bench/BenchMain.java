@@ -1,11 +1,18 @@
 package io.berth.bench;
 
+import io.berth.bench.child.ClusterWorkload;
+import io.berth.bench.child.MemoryWorkload;
+import io.berth.bench.child.RecoveryWorkload;
 import io.berth.bench.core.BenchConfig;
+import io.berth.bench.core.Chart;
+import io.berth.bench.core.Goals;
 import io.berth.bench.core.JsonReport;
 import io.berth.bench.core.Log;
 import io.berth.bench.core.Result;
 import io.berth.bench.core.ResultTable;
 import io.berth.bench.core.Workload;
+import io.berth.bench.durable.DurableAcceptWorkload;
+import io.berth.bench.durable.DurableE2eWorkload;
 import io.berth.bench.http.HttpEnqueueWorkload;
 import io.berth.bench.queue.QueueLatencyWorkload;
 import io.berth.bench.queue.QueueThroughputWorkload;
@@ -28,9 +35,10 @@ public final class BenchMain {
 
   static final String USAGE = String.join("\n",
       "usage: java -jar berth-bench.jar [options]",
-      "  --quick                 small sizes, whole run < 1 min (default: full)",
+      "  --quick                 small sizes, whole run < 2 min (default: full, < 20 min)",
       "  --threads N             queue concurrency T (default 4, Berth's queue default)",
-      "  --only a,b              workloads: queue-throughput,queue-latency,timer-accuracy,start-to-ready,http-enqueue",
+      "  --only a,b              workloads: queue-throughput,queue-latency,timer-accuracy,start-to-ready,http-enqueue,",
+      "                          durable-accept,durable-e2e,recovery,memory,cluster",
       "  --systems a,b           only systems whose class/name contains one of these words (case-insensitive)",
       "  --http-connections N    HTTP load generator connections (default 8)",
       "  --results-dir DIR       where JSON goes (default bench/results)",
@@ -38,7 +46,8 @@ public final class BenchMain {
 
   public static List<Workload> workloads() {
     return List.of(new QueueThroughputWorkload(), new QueueLatencyWorkload(), new TimerAccuracyWorkload(),
-        new StartToReadyWorkload(), new HttpEnqueueWorkload());
+        new StartToReadyWorkload(), new HttpEnqueueWorkload(), new DurableAcceptWorkload(), new DurableE2eWorkload(),
+        new RecoveryWorkload(), new MemoryWorkload(), new ClusterWorkload());
   }
 
   public static void main(String[] args) throws Exception {
@@ -58,15 +67,20 @@ public final class BenchMain {
     Log.progress("mode=%s threads=%d commit=%s java=%s cpus=%d", cfg.mode(), cfg.threads(), cfg.commit(),
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
     List<Result> results = new ArrayList<>();
+    List<JsonReport.WorkloadRun> runs = new ArrayList<>();
     for (Workload w : workloads()) {
       if (!cfg.workloadSelected(w.name())) continue;
       long w0 = System.nanoTime();
+      String before = Log.loadAverage();
       try {
         results.addAll(w.run(cfg));
       } catch (Exception e) {
         Log.progress("workload %s failed: %s", w.name(), e);
       }
-      Log.progress("workload %s took %.1fs", w.name(), (System.nanoTime() - w0) / 1e9);
+      double took = (System.nanoTime() - w0) / 1e9;
+      String after = Log.loadAverage();
+      runs.add(new JsonReport.WorkloadRun(w.name(), took, before, after));
+      Log.progress("workload %s took %.1fs (load average before %s, after %s)", w.name(), took, before, after);
     }
     double total = (System.nanoTime() - t0) / 1e9;
     String loadAfter = Log.loadAverage();
@@ -77,8 +91,20 @@ public final class BenchMain {
     System.out.printf("load average before: %s, after: %s (anything else running on the machine skews the figures)%n%n",
         loadBefore, loadAfter);
     ResultTable.print(results, System.out);
-    Path file = JsonReport.write(cfg, results, started, total);
+    List<Goals.Check> goals = Goals.check(results);
+    Goals.print(goals, System.out);
+    Path file = JsonReport.write(cfg, results, runs, goals, started, total);
     System.out.printf("%nJSON: %s (and latest.json)%n", file);
+    try {
+      String stamp = file.getFileName().toString().replace(".json", "");
+      Path svg = Chart.write(results, cfg.resultsDir(), stamp, String.format(java.util.Locale.ROOT,
+          "%s mode, commit %s, %s, Java %s, %d CPUs, load average %s → %s; Berth in blue", cfg.mode(), cfg.commit(),
+          started.withZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate(), System.getProperty("java.version"),
+          Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
+      if (svg != null) System.out.printf("Chart: %s (and latest.svg)%n", svg);
+    } catch (Exception | LinkageError e) {
+      Log.progress("chart failed: %s", e);
+    }
     // Some peers leave non-daemon threads behind; every workload closed what it started.
     System.exit(0);
   }

@@ -20,7 +20,7 @@ public record BenchConfig(boolean quick, int threads, Set<String> workloads, Set
   }
 
   public int warmups() { return 1; }
-  public int reps() { return quick ? 3 : 5; }
+  public int reps() { return 3; }
   /** Repetitions for slow peers / long workloads. */
   public int slowReps() { return 3; }
 
@@ -41,6 +41,30 @@ public record BenchConfig(boolean quick, int threads, Set<String> workloads, Set
   public Duration startTimeout() { return Duration.ofSeconds(60); }
   // workload 5: http enqueue
   public Duration httpWarmup() { return quick ? Duration.ofSeconds(1) : Duration.ofSeconds(5); }
-  public Duration httpDuration() { return quick ? Duration.ofMillis(1500) : Duration.ofSeconds(15); }
+  public Duration httpDuration() { return quick ? Duration.ofMillis(1500) : Duration.ofSeconds(8); }
   public int httpReps() { return 3; }
+
+  // durable workloads
+  /** Concurrent producers of durable-accept and of the e2e throughput run. */
+  public int durableProducers() { return 64; }
+  /** How long each durable-accept repetition lets the producers run. */
+  public Duration acceptDuration() { return quick ? Duration.ofMillis(600) : Duration.ofSeconds(4); }
+  /** Items of one durable e2e throughput repetition (peers may cap it). */
+  public int e2eItems() { return quick ? 3_000 : 100_000; }
+  /** Items of the e2e warm-up run (the full count would double the workload's time). */
+  public int e2eWarmupItems(int items) { return Math.max(1, Math.min(items / 2, 10_000)); }
+  public int e2eRatePerSec() { return 1_000; }
+  public int e2eLatencyItems() { return quick ? 500 : 3_000; }
+  public Duration durableRunTimeout() { return quick ? Duration.ofSeconds(20) : Duration.ofSeconds(90); }
+  public int durableWorkers() { return 4; }
+  // recovery
+  public int recoveryItems() { return quick ? 2_000 : 50_000; }
+  // memory
+  public int memoryItems() { return quick ? 10_000 : 100_000; }
+  // cluster
+  public int clusterRatePerSec() { return 500; }
+  public int clusterLatencyItems() { return quick ? 500 : 2_500; }
+  public int clusterThroughputItems() { return quick ? 2_000 : 10_000; }
+  public int failoverReps() { return quick ? 3 : 10; }
+  public Duration childTimeout() { return Duration.ofSeconds(90); }
 }

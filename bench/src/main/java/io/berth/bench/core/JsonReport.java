@@ -16,8 +16,16 @@ import java.util.List;
 public final class JsonReport {
   private JsonReport() {}
 
-  public static Path write(BenchConfig cfg, List<Result> results, ZonedDateTime started, double totalSeconds)
-      throws IOException {
+  /** One workload of the run: how long it took and the machine's load average before and after it. */
+  public record WorkloadRun(String name, double seconds, String loadBefore, String loadAfter) {}
+
+  public static Path write(BenchConfig cfg, List<Result> results, List<WorkloadRun> runs, List<Goals.Check> goals,
+                           ZonedDateTime started, double totalSeconds) throws IOException {
+    JsonArray workloads = new JsonArray();
+    for (WorkloadRun w : runs) {
+      workloads.add(new JsonObject().put("name", w.name()).put("seconds", w.seconds())
+          .put("loadAverageBefore", w.loadBefore()).put("loadAverageAfter", w.loadAfter()));
+    }
     JsonObject env = new JsonObject()
         .put("javaVersion", System.getProperty("java.version"))
         .put("javaVendor", System.getProperty("java.vendor"))
@@ -51,7 +59,9 @@ public final class JsonReport {
         .put("httpConnections", cfg.httpConnections())
         .put("totalSeconds", totalSeconds)
         .put("environment", env)
-        .put("results", arr);
+        .put("workloads", workloads)
+        .put("results", arr)
+        .put("goals", Goals.json(goals));
     Files.createDirectories(cfg.resultsDir());
     String stamp = started.withZoneSameInstant(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss'Z'"));
     Path file = cfg.resultsDir().resolve(stamp + ".json");

@@ -13,13 +13,25 @@ import java.util.Optional;
 public final class ResultTable {
   private ResultTable() {}
 
+  /**
+   * Berth's figure divided by this one. A system named after a store ("SQLite", "PostgreSQL") is compared with the
+   * Berth system on the same store only, never across stores.
+   */
   public static Optional<Double> berthRatio(Result r, List<Result> all) {
     if (r.isBerth() || Double.isNaN(r.value()) || r.value() == 0) return Optional.empty();
+    String store = store(r.system());
     return all.stream()
         .filter(b -> b.isBerth() && b.workload().equals(r.workload()) && b.figure().equals(r.figure())
-            && !Double.isNaN(b.value()))
+            && !Double.isNaN(b.value()) && (store == null || store.equals(store(b.system()))))
         .findFirst()
         .map(b -> b.value() / r.value());
+  }
+
+  /** "SQLite", "PostgreSQL" or null: the store a system's name says it runs on. */
+  public static String store(String system) {
+    if (system.contains("SQLite")) return "SQLite";
+    if (system.contains("PostgreSQL")) return "PostgreSQL";
+    return null;
   }
 
   public static String format(double v) {

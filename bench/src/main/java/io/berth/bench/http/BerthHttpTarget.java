@@ -37,7 +37,11 @@ public final class BerthHttpTarget implements HttpTarget {
   static final int CAPACITY = 1000;
 
   @Override public void close() throws Exception {
-    Futures.await(host.stop());
+    try {
+      Futures.await(host.stop());
+    } finally {
+      io.berth.bench.durable.DurableFiles.deleteTree(dir);
+    }
   }
 
   @Override public String notes() { return "same process; auth, JSON checks, admission to the default queue, 202"; }
