@@ -334,13 +334,10 @@ final class SqliteDatabase implements StoreBackend {
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
-      try {
-        connection.rollback();
-      } catch (SQLException ignored) {
-        // The connection is broken: the next transaction fails too, and says so.
-      }
+      rollback();
       for (SqliteItemStore s : stores) {
         s.claimRolledBack();
+        s.resetStatements();
       }
       log.error("Work store: a transaction of {} op(s) on {} failed and was rolled back: {}", batch.size(), path,
           e.toString());
@@ -380,17 +377,33 @@ final class SqliteDatabase implements StoreBackend {
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
-      try {
-        connection.rollback();
-      } catch (SQLException ignored) {
-        // The connection is broken: the next transaction says so.
-      }
+      rollback();
+      stores.forEach(SqliteItemStore::resetStatements);
       log.warn("Work store: deleting finished items past their retention on {} failed: {}", path, e.toString());
       left = false;
     }
     retentionLeft = left;
     if (!left) {
       nextRetentionAt = now + RETENTION_EVERY_MS;
+    }
+  }
+
+  /**
+   * Rolls back the failed transaction and makes sure the next one begins. SQLite itself rolls back a transaction
+   * that hit some errors (SQLITE_FULL, an I/O error); sqlite-jdbc's rollback then fails and skips its BEGIN, and
+   * every later commit would fail with "no transaction is active": so BEGIN here, which is harmless when sqlite-jdbc
+   * already began the next one.
+   */
+  private void rollback() {
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // Already rolled back by SQLite, or the connection is broken (the next transaction says so).
+    }
+    try (Statement s = connection.createStatement()) {
+      s.execute("BEGIN");
+    } catch (SQLException ignored) {
+      // A transaction is open already: the usual case.
     }
   }
 

@@ -357,8 +357,8 @@ final class SqliteItemStore implements ItemStore {
 
   /** The writer's wait bound for this queue: 0 when it wants a batch now, else until its next due row. */
   long millisUntilDue(long now) {
-    if (stopped || paused) {
-      return Long.MAX_VALUE;
+    if (stopped || paused || readable() == 0) {
+      return Long.MAX_VALUE;   // no budget left to read with: a run's end (a claim that finds none) asks again
     }
     long wait = Long.MAX_VALUE;
     for (TypeClaim t : typeClaims.values()) {
@@ -381,10 +381,18 @@ final class SqliteItemStore implements ItemStore {
     return 2 * limits.limit(type) - limits.running(type) - buffer.count(type);
   }
 
-  /** The bytes the claim-ahead may read: what the budget has left, at least 1 (so one item always runs). */
+  /**
+   * The payload bytes the claim-ahead may read now: half of what the budget has left, so that admissions (whose
+   * payloads are held until their commit) keep room; when the queue holds nothing in memory, any one item (so work
+   * always moves, however large).
+   */
   private long readable() {
-    return Math.max(1, budget.available());
+    long half = budget.available() / 2;
+    return buffered.get() == 0 && started.sum() == ended.sum() ? Math.max(half, IDLE) : half;
   }
+
+  /** {@link #readable()} of an idle queue with no budget left: one item, whatever its size. */
+  private static final long IDLE = -1;
 
   /** Writer, inside the transaction: claims the next due rows when the buffer runs low. */
   void claimAhead(Connection c, long now) throws SQLException {
@@ -395,7 +403,7 @@ final class SqliteItemStore implements ItemStore {
     long readable = readable();
     for (TypeClaim t : typeClaims.values()) {
       int room = room(t.type);
-      if (room > 0 && (t.wanted || t.nextDueAt <= now) && readable > 0) {
+      if (room > 0 && (t.wanted || t.nextDueAt <= now) && readable != 0) {
         t.wanted = false;
         if (t.claim == null) {
           t.claim = c.prepareStatement(claimSql(" AND type = " + quoted(t.type)));
@@ -403,14 +411,15 @@ final class SqliteItemStore implements ItemStore {
               + quoted(t.type) + " AND state = 'queued'");
         }
         int got = claim(t.claim, now, room, readable);
-        readable -= bytesClaimed(got);
+        readable = got > 0 && readable == IDLE ? 0 : Math.max(readable == IDLE ? IDLE : 0,
+            readable - bytesClaimed(got));
         if (got < room) {
           t.nextDueAt = nextDue(t.nextDue);
         }
       }
     }
     int want = ahead - buffered.get();
-    if (want < ahead / 2 || !(maybeDue || nextDueAt <= now) || readable <= 0) {
+    if (want < ahead / 2 || !(maybeDue || nextDueAt <= now) || readable == 0) {
       sortClaimed();
       return;
     }
@@ -419,23 +428,26 @@ final class SqliteItemStore implements ItemStore {
       nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND state = 'queued'" + notLimited);
     }
     int got = claim(claim, now, want, readable);
-    if (got < want && readable() > bytesClaimed(claimedNow.size())) {
+    if (got < want && (readable == IDLE ? got == 0 : readable - bytesClaimed(got) > MAX_ROW_GUESS)) {
       maybeDue = false;
       nextDueAt = nextDue(nextDue);
     }
     sortClaimed();
   }
 
+  /** Bytes left over a claim beyond which a shorter batch means no more due rows, not a budget cut. */
+  private static final long MAX_ROW_GUESS = 64 * 1024;
+
   /**
    * The claim of the next due rows (of the types {@code filter} selects), oldest first, at most {@code limit} and
-   * about {@code bytes} of payload: a row is claimed while the payloads before it in the batch stay under
-   * {@code bytes}, so the first always is. The inner LIMIT keeps the sum over one batch, not over the backlog.
+   * at most {@code bytes} of payload in all ({@link #IDLE}: the first row whatever its size). The inner LIMIT keeps
+   * the running sum over one batch, not over the backlog.
    */
   private static String claimSql(String filter) {
     return "UPDATE items SET state = 'running', attempts = attempts + 1, lease_owner = ?"
-        + " WHERE seq IN (SELECT seq FROM (SELECT seq, sum(n) OVER (ORDER BY run_at, seq) - n AS before FROM"
+        + " WHERE seq IN (SELECT seq FROM (SELECT seq, n, sum(n) OVER (ORDER BY run_at, seq) - n AS before FROM"
         + " (SELECT seq, run_at, length(CAST(payload AS BLOB)) AS n FROM items WHERE queue = ? AND state = 'queued'"
-        + " AND run_at <= ?" + filter + " ORDER BY run_at, seq LIMIT ?)) WHERE before < ?)"
+        + " AND run_at <= ?" + filter + " ORDER BY run_at, seq LIMIT ?)) WHERE before + n <= ? OR before = 0 AND ?)"
         + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at, errors, length(CAST(payload AS BLOB))";
   }
 
@@ -446,6 +458,7 @@ final class SqliteItemStore implements ItemStore {
     s.setLong(3, now);
     s.setInt(4, limit);
     s.setLong(5, bytes);
+    s.setBoolean(6, bytes == IDLE);
     int got = 0;
     try (ResultSet r = s.executeQuery()) {
       while (r.next()) {
@@ -514,6 +527,31 @@ final class SqliteItemStore implements ItemStore {
   void claimRolledBack() {
     claimedNow.clear();
     mayBeDue();
+  }
+
+  /**
+   * Writer, after a failed transaction: forgets the prepared statements, which SQLite may have left unusable (after
+   * SQLITE_FULL a reused one fails with "statement is not executing"); the next use prepares them again.
+   */
+  void resetStatements() {
+    List<PreparedStatement> all = new ArrayList<>(java.util.Arrays.asList(insert, byKey, claim, nextDue, end,
+        countCut, retainDelete));
+    for (TypeClaim t : typeClaims.values()) {
+      all.add(t.claim);
+      all.add(t.nextDue);
+      t.claim = null;
+      t.nextDue = null;
+    }
+    insert = byKey = claim = nextDue = end = countCut = retainDelete = null;
+    for (PreparedStatement p : all) {
+      if (p != null) {
+        try {
+          p.close();
+        } catch (SQLException ignored) {
+          // Being thrown away.
+        }
+      }
+    }
   }
 
   @Override
