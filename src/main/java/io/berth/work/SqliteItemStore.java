@@ -54,6 +54,8 @@ final class SqliteItemStore implements ItemStore {
   private final long retentionMs;
   private final int retentionCount;
   private PayloadBudget budget = new PayloadBudget("none", 0, null);
+  /** Payload bytes this queue read back from disk and still holds (claimed ahead, or running). */
+  private final AtomicLong held = new AtomicLong();
   /** In-process work not due yet (delayed, or retrying): it cannot be stored either. */
   private final DelayedItems localDelayed = new DelayedItems();
   /** Stored items waiting for a retry (approximate: counted as they fail, and as they are claimed again). */
@@ -76,6 +78,8 @@ final class SqliteItemStore implements ItemStore {
   /** Writer-only: whether a due row may be on disk; the earliest run time of a queued row (MAX_VALUE: none). */
   private volatile boolean maybeDue = true;
   private volatile long nextDueAt = Long.MAX_VALUE;
+  /** The last claim-ahead stopped at the payload budget: the writer does not wait for due rows until a run ends. */
+  private volatile boolean budgetCut;
   private Runnable due = () -> { };
   private final List<Item> claimedNow = new ArrayList<>();
 
@@ -357,8 +361,8 @@ final class SqliteItemStore implements ItemStore {
 
   /** The writer's wait bound for this queue: 0 when it wants a batch now, else until its next due row. */
   long millisUntilDue(long now) {
-    if (stopped || paused || readable() == 0) {
-      return Long.MAX_VALUE;   // no budget left to read with: a run's end (a claim that finds none) asks again
+    if (stopped || paused || budgetCut || readable() == 0) {
+      return Long.MAX_VALUE;   // no budget left to read with: a run's end (its worker's next claim) asks again
     }
     long wait = Long.MAX_VALUE;
     for (TypeClaim t : typeClaims.values()) {
@@ -387,9 +391,12 @@ final class SqliteItemStore implements ItemStore {
    * always moves, however large).
    */
   private long readable() {
-    long half = budget.available() / 2;
-    return buffered.get() == 0 && started.sum() == ended.sum() ? Math.max(half, IDLE) : half;
+    long share = Math.max(0, Math.min(budget.available() / 2, budget.max() / AHEAD_SHARE - held.get()));
+    return buffered.get() == 0 && started.sum() == ended.sum() ? Math.max(share, IDLE) : share;
   }
+
+  /** A queue's claimed-ahead and running payloads hold at most this fraction of its budget's limit. */
+  private static final int AHEAD_SHARE = 8;
 
   /** {@link #readable()} of an idle queue with no budget left: one item, whatever its size. */
   private static final long IDLE = -1;
@@ -400,6 +407,7 @@ final class SqliteItemStore implements ItemStore {
     if (stopped || paused) {
       return;
     }
+    budgetCut = false;
     long readable = readable();
     for (TypeClaim t : typeClaims.values()) {
       int room = room(t.type);
@@ -411,11 +419,14 @@ final class SqliteItemStore implements ItemStore {
               + quoted(t.type) + " AND state = 'queued'");
         }
         int got = claim(t.claim, now, room, readable);
-        readable = got > 0 && readable == IDLE ? 0 : Math.max(readable == IDLE ? IDLE : 0,
-            readable - bytesClaimed(got));
-        if (got < room) {
+        long bytes = bytesClaimed(got);
+        if (got < room && cut(readable, got, bytes)) {
+          t.wanted = true;   // due rows may be left: looked for again once the budget frees up
+          budgetCut = true;
+        } else if (got < room) {
           t.nextDueAt = nextDue(t.nextDue);
         }
+        readable = readable == IDLE ? (got > 0 ? 0 : IDLE) : Math.max(0, readable - bytes);
       }
     }
     int want = ahead - buffered.get();
@@ -428,11 +439,25 @@ final class SqliteItemStore implements ItemStore {
       nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND state = 'queued'" + notLimited);
     }
     int got = claim(claim, now, want, readable);
-    if (got < want && (readable == IDLE ? got == 0 : readable - bytesClaimed(got) > MAX_ROW_GUESS)) {
+    if (got < want && cut(readable, got, bytesClaimed(got))) {
+      budgetCut = true;   // maybeDue stays: looked for again once the budget frees up
+    } else if (got < want) {
       maybeDue = false;
       nextDueAt = nextDue(nextDue);
     }
     sortClaimed();
+  }
+
+  /** {@code item}'s payload is no longer held: its bytes go back to the budget. */
+  private void letGo(Item item) {
+    long n = item.dropPayload();
+    held.addAndGet(-n);
+    budget.release(n);
+  }
+
+  /** Whether a claim that got fewer rows than it asked for may have been cut short by the budget, not the backlog. */
+  private static boolean cut(long readable, int got, long bytes) {
+    return readable == IDLE ? got > 0 : readable - bytes <= MAX_ROW_GUESS;
   }
 
   /** Bytes left over a claim beyond which a shorter batch means no more due rows, not a budget cut. */
@@ -503,6 +528,7 @@ final class SqliteItemStore implements ItemStore {
     onDisk.addAndGet(-claimedNow.size());
     for (Item item : claimedNow) {
       budget.take(item.bytes);   // held in memory until its run ends
+      held.addAndGet(item.bytes);
       if (item.attempts() > 0) {
         retrying.updateAndGet(n -> Math.max(0, n - 1));
       }
@@ -563,6 +589,7 @@ final class SqliteItemStore implements ItemStore {
   public void finished(Item item) {
     ItemState state = item.state();
     ended.increment();
+    budgetCut = false;
     if (limits.release(item.type)) {
       TypeClaim t = typeClaims.get(item.type);
       t.wanted = true;   // its rows may be claimed ahead again
@@ -572,7 +599,7 @@ final class SqliteItemStore implements ItemStore {
     }
     if (!item.local) {
       // Its run is over: the row holds the payload, and the status cache keeps none.
-      budget.release(item.dropPayload());
+      letGo(item);
     }
     if (state == ItemState.RETRYING) {
       if (item.local) {
@@ -803,7 +830,7 @@ final class SqliteItemStore implements ItemStore {
       if (claimed != null && claimed.state() == ItemState.QUEUED && buffer.remove(claimed)) {
         // Claimed ahead, not started: its row says running; write it cancelled.
         buffered.decrementAndGet();
-        budget.release(claimed.dropPayload());
+        letGo(claimed);
         claimed.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
         reached[ItemState.CANCELLED.ordinal()].increment();
         recent.finished(claimed);
@@ -1021,7 +1048,7 @@ final class SqliteItemStore implements ItemStore {
     List<Item> back = new ArrayList<>();
     for (Item item : buffer.drain()) {
       buffered.decrementAndGet();
-      budget.release(item.dropPayload());
+      letGo(item);
       back.add(item);
     }
     List<String> lost = new ArrayList<>();

@@ -52,7 +52,7 @@ class MemoryBudgetJarIT {
   void theSqliteStoreKeepsTheBacklogOfMaxSizePayloadsOnDiskUnderASmallHeap() throws Exception {
     Path conf = config("sqlite", 10_000);
     Map<Integer, Integer> answers = overload(conf, 300);
-    assertThat(answers.getOrDefault(202, 0)).as("accepted onto disk, past the heap").isGreaterThan(150);
+    assertThat(answers.getOrDefault(202, 0)).as("accepted onto disk, past the heap: %s", answers).isGreaterThan(150);
   }
 
   @Test
