@@ -491,6 +491,10 @@ final class Dispatcher implements HostedService {
       admission.release();
     }
     notRunning();
+    if (idleWorkers.get() > 0 && store.hasDue()) {
+      // A type at its limit may have room again: an idle worker takes its waiting item, as this one goes on too.
+      wakeOne();
+    }
   }
 
   private void notRunning() {

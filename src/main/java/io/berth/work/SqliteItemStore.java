@@ -391,15 +391,17 @@ final class SqliteItemStore implements ItemStore {
    * always moves, however large).
    */
   private long readable() {
-    long share = Math.max(0, Math.min(budget.available() / 2, budget.max() / AHEAD_SHARE - held.get()));
-    return buffered.get() == 0 && started.sum() == ended.sum() ? Math.max(share, IDLE) : share;
+    return Math.max(0, Math.min(budget.available() / 2, budget.max() / AHEAD_SHARE - held.get()));
+  }
+
+  /** Whether the queue holds no item in memory: its next claim takes one item whatever its size. */
+  private boolean idle() {
+    return buffered.get() == 0 && started.sum() == ended.sum();
   }
 
   /** A queue's claimed-ahead and running payloads hold at most this fraction of its budget's limit. */
   private static final int AHEAD_SHARE = 8;
 
-  /** {@link #readable()} of an idle queue with no budget left: one item, whatever its size. */
-  private static final long IDLE = -1;
 
   /** Writer, inside the transaction: claims the next due rows when the buffer runs low. */
   void claimAhead(Connection c, long now) throws SQLException {
@@ -409,28 +411,30 @@ final class SqliteItemStore implements ItemStore {
     }
     budgetCut = false;
     long readable = readable();
+    boolean idle = idle();
     for (TypeClaim t : typeClaims.values()) {
       int room = room(t.type);
-      if (room > 0 && (t.wanted || t.nextDueAt <= now) && readable != 0) {
+      if (room > 0 && (t.wanted || t.nextDueAt <= now) && (readable > 0 || idle)) {
         t.wanted = false;
         if (t.claim == null) {
           t.claim = c.prepareStatement(claimSql(" AND type = " + quoted(t.type)));
           t.nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND type = "
               + quoted(t.type) + " AND state = 'queued'");
         }
-        int got = claim(t.claim, now, room, readable);
+        int got = claim(t.claim, now, room, readable, idle);
         long bytes = bytesClaimed(got);
-        if (got < room && cut(readable, got, bytes)) {
+        if (got < room && cut(readable, idle, got, bytes)) {
           t.wanted = true;   // due rows may be left: looked for again once the budget frees up
           budgetCut = true;
         } else if (got < room) {
           t.nextDueAt = nextDue(t.nextDue);
         }
-        readable = readable == IDLE ? (got > 0 ? 0 : IDLE) : Math.max(0, readable - bytes);
+        readable = Math.max(0, readable - bytes);
+        idle &= got == 0;
       }
     }
     int want = ahead - buffered.get();
-    if (want < ahead / 2 || !(maybeDue || nextDueAt <= now) || readable == 0) {
+    if (want < ahead / 2 || !(maybeDue || nextDueAt <= now) || readable == 0 && !idle) {
       sortClaimed();
       return;
     }
@@ -438,8 +442,8 @@ final class SqliteItemStore implements ItemStore {
       claim = c.prepareStatement(claimSql(notLimited));
       nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND state = 'queued'" + notLimited);
     }
-    int got = claim(claim, now, want, readable);
-    if (got < want && cut(readable, got, bytesClaimed(got))) {
+    int got = claim(claim, now, want, readable, idle);
+    if (got < want && cut(readable, idle, got, bytesClaimed(got))) {
       budgetCut = true;   // maybeDue stays: looked for again once the budget frees up
     } else if (got < want) {
       maybeDue = false;
@@ -456,8 +460,8 @@ final class SqliteItemStore implements ItemStore {
   }
 
   /** Whether a claim that got fewer rows than it asked for may have been cut short by the budget, not the backlog. */
-  private static boolean cut(long readable, int got, long bytes) {
-    return readable == IDLE ? got > 0 : readable - bytes <= MAX_ROW_GUESS;
+  private static boolean cut(long readable, boolean idle, int got, long bytes) {
+    return !(idle && got == 0) && readable - bytes <= MAX_ROW_GUESS;
   }
 
   /** Bytes left over a claim beyond which a shorter batch means no more due rows, not a budget cut. */
@@ -465,8 +469,8 @@ final class SqliteItemStore implements ItemStore {
 
   /**
    * The claim of the next due rows (of the types {@code filter} selects), oldest first, at most {@code limit} and
-   * at most {@code bytes} of payload in all ({@link #IDLE}: the first row whatever its size). The inner LIMIT keeps
-   * the running sum over one batch, not over the backlog.
+   * at most {@code bytes} of payload in all (an idle queue: at least the first row, whatever its size). The inner
+   * LIMIT keeps the running sum over one batch, not over the backlog.
    */
   private static String claimSql(String filter) {
     return "UPDATE items SET state = 'running', attempts = attempts + 1, lease_owner = ?"
@@ -477,13 +481,13 @@ final class SqliteItemStore implements ItemStore {
   }
 
   /** Runs a claim statement; adds what it claimed to {@link #claimedNow}; returns how many. */
-  private int claim(PreparedStatement s, long now, int limit, long bytes) throws SQLException {
+  private int claim(PreparedStatement s, long now, int limit, long bytes, boolean idle) throws SQLException {
     s.setString(1, "local");
     s.setString(2, queue);
     s.setLong(3, now);
     s.setInt(4, limit);
     s.setLong(5, bytes);
-    s.setBoolean(6, bytes == IDLE);
+    s.setBoolean(6, idle);
     int got = 0;
     try (ResultSet r = s.executeQuery()) {
       while (r.next()) {

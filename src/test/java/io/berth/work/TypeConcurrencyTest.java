@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.berth.work.WorkTesting.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +37,7 @@ class TypeConcurrencyTest {
     AtomicInteger slowMax = new AtomicInteger();
     AtomicInteger slowDone = new AtomicInteger();
     AtomicInteger fastDone = new AtomicInteger();
-    java.util.concurrent.atomic.AtomicReference<CountDownLatch> gate = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<CountDownLatch> gate = new AtomicReference<>();
     WorkTesting.bothStores(vertx, dir, b -> b
         .queue(new QueueOptions("q").concurrency(6).capacity(10_000).concurrency("slow", 2))
         .handler("slow", ctx -> {
@@ -89,7 +90,7 @@ class TypeConcurrencyTest {
 
   @Test
   void delayedItemsOfASaturatedTypeWaitWithoutBlockingOthers(Vertx vertx) {
-    java.util.concurrent.atomic.AtomicReference<CountDownLatch> gate = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<CountDownLatch> gate = new AtomicReference<>();
     AtomicInteger fast = new AtomicInteger();
     WorkTesting.bothStores(vertx, dir, b -> b
         .queue(new QueueOptions("q").concurrency(3).concurrency("slow", 1))
