@@ -62,6 +62,9 @@ final class SqliteDatabase implements StoreBackend {
   /** Writer-only: when the writer next looks for finished items past their retention; whether it left some. */
   private long nextRetentionAt;
   private boolean retentionLeft;
+  private long lastRetentionAt;
+  /** Under load, the least time between two retention batches. */
+  static final long RETENTION_PAUSE_MS = 100;
 
   private SqliteDatabase(Path path, Connection connection) {
     this.path = path;
@@ -370,6 +373,11 @@ final class SqliteDatabase implements StoreBackend {
     if (!retentionLeft && now < nextRetentionAt) {
       return;
     }
+    if (!ops.isEmpty() && now - lastRetentionAt < RETENTION_PAUSE_MS) {
+      // Under load a batch costs a commit (an fsync) of its own: at most one per pause, the items' commits first.
+      return;
+    }
+    lastRetentionAt = now;
     boolean left = false;
     try {
       for (SqliteItemStore s : stores) {
