@@ -28,6 +28,8 @@ final class Admission {
 
   private final QueueOptions options;
   private final ItemStore store;
+  /** The payload bytes this queue (and the host) may hold in memory. */
+  private final PayloadBudget budget;
   /** Told of every admitted item (from the thread that admitted it): wakes a worker, publishes the event. */
   private final Consumer<Item> admitted;
 
@@ -54,14 +56,20 @@ final class Admission {
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private long waiterTimer = -1;
 
-  private record Waiter(String type, JsonObject payload, Handlers.Entry handler, long runAt, String key,
+  private record Waiter(String type, JsonObject payload, long bytes, Handlers.Entry handler, long runAt, String key,
                         Promise<String> reply,
                         long deadline) {
   }
 
   Admission(QueueOptions options, ItemStore store, Consumer<Item> admitted) {
+    this(options, store, admitted, new PayloadBudget("queues." + options.name() + ".maxBytes", options.maxBytes(),
+        null));
+  }
+
+  Admission(QueueOptions options, ItemStore store, Consumer<Item> admitted, PayloadBudget budget) {
     this.options = options;
     this.store = store;
+    this.budget = budget;
     this.admitted = admitted;
   }
 
@@ -87,7 +95,7 @@ final class Admission {
     }
     for (Waiter w; (w = waiters.pollFirst()) != null || (w = incoming.poll()) != null; ) {
       waiting.decrementAndGet();
-      w.reply.fail(stopping());
+      fail(w, stopping());
     }
   }
 
@@ -109,20 +117,33 @@ final class Admission {
     if (ctx == null || !open) {
       return Future.failedFuture(stopping());
     }
+    long bytes = PayloadBudget.size(payload);
+    if (bytes > budget.max()) {
+      rejected.increment();
+      return Future.failedFuture(new WorkException(WorkException.PAYLOAD_TOO_LARGE, "the payload (about " + bytes
+          + " bytes) is larger than queue '" + options.name() + "' may ever hold in memory (" + budget.max()
+          + " bytes, " + budget.maxKey() + ")", WorkItems.PAYLOAD));
+    }
+    // Taken before the request may park: a parked request holds its payload too.
+    if (!budget.tryTake(bytes)) {
+      return Future.failedFuture(noMemory());
+    }
     if (waiting.get() == 0 && tryReserve()) {
-      return admit(type, payload, handler, runAt, key);
+      return admit(type, payload, bytes, handler, runAt, key);
     }
     if (refuseParking) {
+      budget.release(bytes);
       return Future.failedFuture(stopping());
     }
     if (options.fullMode() == FullMode.REJECT) {
+      budget.release(bytes);
       rejected.increment();
       return Future.failedFuture(new WorkException(WorkException.QUEUE_FULL, "queue '" + options.name()
           + "' is full (capacity " + options.capacity() + ")"));
     }
     waiting.incrementAndGet();
     Promise<String> parked = Promise.promise();
-    incoming.offer(new Waiter(type, payload, handler, runAt, key, parked,
+    incoming.offer(new Waiter(type, payload, bytes, handler, runAt, key, parked,
         System.nanoTime() + options.enqueueTimeout().toNanos()));
     Context caller = Vertx.currentContext();
     if (caller == ctx) {
@@ -174,10 +195,22 @@ final class Admission {
     return false;
   }
 
-  /** Admits an item whose slot is reserved: its id, the store, then the listener (a worker is woken). */
-  private Future<String> admit(String type, JsonObject payload, Handlers.Entry handler, long runAt, String key) {
+  /** The refusal when the payloads held in memory leave no room: the same 503 as a full queue, whatever the mode. */
+  private WorkException noMemory() {
+    rejected.increment();
+    return new WorkException(WorkException.QUEUE_FULL, "queue '" + options.name() + "' is full: the payloads it"
+        + " holds in memory reached their budget (" + budget.maxKey() + ")");
+  }
+
+  /**
+   * Admits an item whose slot and payload bytes are taken: its id, the store, then the listener (a worker is
+   * woken). A durable store holds the payload only until its row is committed: its bytes come back then.
+   */
+  private Future<String> admit(String type, JsonObject payload, long bytes, Handlers.Entry handler, long runAt,
+                               String key) {
     // Decimal: the JDK's fastest long-to-string.
     Item item = new Item(idPrefix.concat(Long.toString(ids.incrementAndGet())), type, payload, handler, runAt, key);
+    item.bytes = bytes;
     Future<String> stored = store.append(item);
     if (stored.isComplete()) {   // the memory store: no further future, no hop
       return outcome(item, stored);
@@ -186,6 +219,9 @@ final class Admission {
   }
 
   private Future<String> outcome(Item item, Future<String> stored) {
+    if (stored.failed() || stored.result() != null || store.durable() && !item.local) {
+      budget.release(item.bytes);   // not kept, or kept on disk
+    }
     if (stored.failed()) {
       return refused(stored.cause());
     }
@@ -224,7 +260,7 @@ final class Admission {
     for (Waiter w; (w = incoming.poll()) != null; ) {
       if (!open || refuseParking) {
         waiting.decrementAndGet();
-        w.reply.fail(stopping());
+        fail(w, stopping());
       } else {
         waiters.addLast(w);
       }
@@ -232,11 +268,11 @@ final class Admission {
     while (open && !waiters.isEmpty() && tryReserve()) {
       Waiter w = waiters.pollFirst();
       waiting.decrementAndGet();
-      admit(w.type, w.payload, w.handler, w.runAt, w.key).onComplete(w.reply);
+      admit(w.type, w.payload, w.bytes, w.handler, w.runAt, w.key).onComplete(w.reply);
     }
     for (Waiter w; refuseParking && (w = waiters.pollFirst()) != null; ) {
       waiting.decrementAndGet();
-      w.reply.fail(stopping());
+      fail(w, stopping());
     }
     armWaiterTimer();
   }
@@ -254,11 +290,17 @@ final class Admission {
       for (Waiter w; (w = waiters.peekFirst()) != null && w.deadline - now <= 0; ) {
         waiters.pollFirst();
         waiting.decrementAndGet();
-        w.reply.fail(new WorkException(WorkException.ENQUEUE_TIMEOUT, "queue '" + options.name()
+        fail(w, new WorkException(WorkException.ENQUEUE_TIMEOUT, "queue '" + options.name()
             + "' had no room within " + options.enqueueTimeout().toMillis() + "ms (enqueueTimeout)"));
       }
       armWaiterTimer();
     });
+  }
+
+  /** A parked request is refused: its payload is no longer held. */
+  private void fail(Waiter w, Throwable why) {
+    budget.release(w.bytes);
+    w.reply.fail(why);
   }
 
   private WorkException stopping() {

@@ -87,12 +87,21 @@ final class Dispatcher implements HostedService {
   private Worker[] workers = new Worker[0];
 
   Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host, StoreBackend backend) {
+    this(options, handlers, host, backend, PayloadBudget.host(0));
+  }
+
+  /** A queue whose payloads held in memory count against {@code hostBudget} ({@code work.maxBytes}) too. */
+  Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host, StoreBackend backend,
+             PayloadBudget hostBudget) {
     this.options = options;
     this.handlers = handlers;
     this.host = host;
     this.address = WorkQueues.address(options.name());
     this.store = backend == null ? new MemoryItemStore(options) : backend.itemStore(options, handlers);
-    this.admission = new Admission(options, store, this::admitted);
+    PayloadBudget budget = new PayloadBudget("queues." + options.name() + ".maxBytes", options.maxBytes(),
+        hostBudget);
+    store.useBudget(budget);
+    this.admission = new Admission(options, store, this::admitted, budget);
   }
 
   String name() {
@@ -101,6 +110,10 @@ final class Dispatcher implements HostedService {
 
   QueueOptions options() {
     return options;
+  }
+
+  ItemStore store() {
+    return store;
   }
 
   boolean accepts(String type) {
@@ -478,6 +491,10 @@ final class Dispatcher implements HostedService {
       admission.release();
     }
     notRunning();
+    if (idleWorkers.get() > 0 && store.hasDue()) {
+      // A type at its limit may have room again: an idle worker takes its waiting item, as this one goes on too.
+      wakeOne();
+    }
   }
 
   private void notRunning() {

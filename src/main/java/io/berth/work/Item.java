@@ -16,7 +16,12 @@ final class Item {
 
   final String id;
   final String type;
-  final JsonObject payload;
+  /** The payload; null for in-process work ({@link #local}), and once a run ended and nothing needs it any more. */
+  volatile JsonObject payload;
+  /** In-process work (a lambda): nothing a durable store can keep. */
+  final boolean local;
+  /** The payload's size as counted against the memory budget ({@link PayloadBudget}); 0 for in-process work. */
+  volatile long bytes;
   final Handlers.Entry handler;
   /** The unique key (null: none): no other unfinished item of the queue has it. */
   final String key;
@@ -49,6 +54,7 @@ final class Item {
     this.key = key;
     this.type = type;
     this.payload = payload;
+    this.local = payload == null;
     this.handler = handler;
     this.enqueuedNanos = System.nanoTime();
     this.enqueuedMillis = System.currentTimeMillis();
@@ -63,6 +69,7 @@ final class Item {
     this.id = id;
     this.type = type;
     this.payload = payload;
+    this.local = payload == null;
     this.handler = handler;
     this.attempts = attempts;
     this.enqueuedMillis = enqueuedMillis;
@@ -141,6 +148,20 @@ final class Item {
     finishedMillis = 0;
     error = null;
     state = ItemState.QUEUED;
+  }
+
+  /**
+   * Drops the payload once nothing needs it (the run ended for good, or a durable store holds it on disk): a finished
+   * item kept for status queries then holds no payload bytes. Returns the bytes it held.
+   */
+  long dropPayload() {
+    if (local) {
+      return 0;
+    }
+    long n = bytes;
+    payload = null;
+    bytes = 0;
+    return n;
   }
 
   ItemState state() {

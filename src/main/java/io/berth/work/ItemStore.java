@@ -43,6 +43,16 @@ interface ItemStore {
     return false;
   }
 
+  /**
+   * The payload budget of the queue ({@link PayloadBudget}). Admission takes an item's bytes before {@link #append}
+   * and, for a {@link #durable()} store, gives them back once the append completed (the payload is on disk). A store
+   * that holds payloads in memory after that gives back what it holds when it lets go (the memory store: when an item
+   * ends); a durable store that reads payloads back ahead of its workers takes their bytes here, and bounds what it
+   * reads ahead by {@link PayloadBudget#available()}. Called once, before {@link #open}. By default ignored.
+   */
+  default void useBudget(PayloadBudget budget) {
+  }
+
   /** True when items survive a restart: a running item cut short by a shutdown then goes back to {@code queued}. */
   default boolean durable() {
     return false;

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -21,12 +20,23 @@ import java.util.concurrent.atomic.LongAdder;
 final class MemoryItemStore implements ItemStore {
 
   private final String queue;
-  private final ConcurrentLinkedQueue<Item> channel = new ConcurrentLinkedQueue<>();
+  private final TypeLimits limits;
+  private final TypedChannel channel;
   private final DelayedItems delayed = new DelayedItems();
   private final StatusStore statuses;
   /** The unfinished items that have a unique key, by key. */
   private final Map<String, Item> keys = new java.util.concurrent.ConcurrentHashMap<>();
   private final int deadKept;
+  /** {@code uniqueWindow} in ms (0: keys only while unfinished). */
+  private final long uniqueWindowMs;
+  /**
+   * Keys of items that finished within the window, oldest end first: key → the item's id and end time. Guarded by
+   * itself; only keyed items touch it, and it is pruned by age as it grows.
+   */
+  private final LinkedHashMap<String, Ended> endedKeys = new LinkedHashMap<>();
+
+  private record Ended(String id, long at) {
+  }
   /** Dead items by id, oldest first; guarded by itself (off the hot path: only deaths and dead-letter calls). */
   private final Map<String, Item> dead = new LinkedHashMap<>();
   // Striped counters: each transition costs one uncontended add, and stats() sums them.
@@ -41,14 +51,28 @@ final class MemoryItemStore implements ItemStore {
   private final LongAdder cancelledRetrying = new LongAdder();
   private final LongAdder[] ended = new LongAdder[ItemState.values().length];
   private volatile boolean stopped;
+  private PayloadBudget budget = new PayloadBudget("none", 0, null);
 
   MemoryItemStore(QueueOptions options) {
     this.queue = options.name();
+    this.limits = new TypeLimits(options.typeConcurrency());
+    this.channel = new TypedChannel(limits);
     this.statuses = new StatusStore(options.statusRetention(), options.capacity());
     this.deadKept = Math.max(1, options.statusRetention());
+    this.uniqueWindowMs = options.uniqueWindow().toMillis();
     for (ItemState s : ItemState.values()) {
       ended[s.ordinal()] = new LongAdder();
     }
+  }
+
+  @Override
+  public void useBudget(PayloadBudget budget) {
+    this.budget = budget;
+  }
+
+  /** {@code item} is no longer held with its payload: its bytes go back to the budget. */
+  private void letGo(Item item) {
+    budget.release(item.dropPayload());
   }
 
   @Override
@@ -65,9 +89,18 @@ final class MemoryItemStore implements ItemStore {
   @Override
   public Future<String> append(Item item) {
     if (item.key != null) {
+      String ended = endedWithin(item.key);
+      if (ended != null) {
+        return Future.succeededFuture(ended);
+      }
       Item first = keys.putIfAbsent(item.key, item);
       if (first != null) {
         return Future.succeededFuture(first.id);
+      }
+      ended = endedWithin(item.key);   // it may have ended between the two looks: the ended one wins
+      if (ended != null) {
+        keys.remove(item.key, item);
+        return Future.succeededFuture(ended);
       }
     }
     statuses.add(item);
@@ -89,13 +122,50 @@ final class MemoryItemStore implements ItemStore {
 
   private void releaseKey(Item item) {
     if (item.key != null) {
+      if (uniqueWindowMs > 0 && item.state().isFinal() && item.state() != ItemState.CANCELLED) {
+        long now = System.currentTimeMillis();
+        synchronized (endedKeys) {
+          endedKeys.remove(item.key);
+          endedKeys.put(item.key, new Ended(item.id, now));
+          Iterator<Ended> oldest = endedKeys.values().iterator();
+          while (oldest.hasNext() && oldest.next().at < now - uniqueWindowMs) {
+            oldest.remove();
+          }
+        }
+      }
       keys.remove(item.key, item);
+    }
+  }
+
+  /** The id of the item with {@code key} that ended within the unique window, or null. */
+  private String endedWithin(String key) {
+    if (uniqueWindowMs <= 0) {
+      return null;
+    }
+    synchronized (endedKeys) {
+      Ended e = endedKeys.get(key);
+      return e != null && e.at >= System.currentTimeMillis() - uniqueWindowMs ? e.id : null;
+    }
+  }
+
+  /** Test seam: moves the end of the item with {@code key} back by {@code ms}, as if it ended that long ago. */
+  void agedKeyForTest(String key, long ms) {
+    synchronized (endedKeys) {
+      Ended e = endedKeys.get(key);
+      if (e != null) {
+        endedKeys.put(key, new Ended(e.id, e.at - ms));
+      }
     }
   }
 
   @Override
   public Item claim() {
     Item item = delayed.pollDue();
+    if (item != null && !limits.tryAcquire(item.type)) {
+      // Due, but its type is at its limit: it waits with the due items of its type, behind nobody else.
+      channel.offer(item);
+      item = null;
+    }
     if (item == null) {
       item = channel.poll();
     }
@@ -110,7 +180,7 @@ final class MemoryItemStore implements ItemStore {
 
   @Override
   public boolean hasDue() {
-    return !channel.isEmpty() || delayed.hasDue();
+    return channel.hasClaimable() || delayed.hasDue();
   }
 
   @Override
@@ -120,6 +190,7 @@ final class MemoryItemStore implements ItemStore {
 
   @Override
   public void finished(Item item) {
+    limits.release(item.type);
     runEnds.increment();
     ItemState state = item.state();
     if (state == ItemState.RETRYING) {
@@ -134,10 +205,12 @@ final class MemoryItemStore implements ItemStore {
         dead.put(item.id, item);
         Iterator<Item> oldest = dead.values().iterator();
         while (dead.size() > deadKept && oldest.hasNext()) {
-          oldest.next();
+          letGo(oldest.next());
           oldest.remove();
         }
       }
+    } else {
+      letGo(item);   // its status stays known a while, without its payload
     }
     statuses.finished(item);
   }
@@ -170,6 +243,7 @@ final class MemoryItemStore implements ItemStore {
     }
     (was == ItemState.RETRYING ? cancelledRetrying : cancelledQueued).increment();
     item.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
+    letGo(item);
     releaseKey(item);
     ended[ItemState.CANCELLED.ordinal()].increment();
     statuses.finished(item);
@@ -262,6 +336,7 @@ final class MemoryItemStore implements ItemStore {
     if (item == null) {
       return Future.succeededFuture(status(id).map(ItemStatus::state));
     }
+    letGo(item);
     statuses.remove(item);
     return Future.succeededFuture(Optional.of(ItemState.DEAD));
   }
@@ -287,12 +362,14 @@ final class MemoryItemStore implements ItemStore {
   public StopReport stop() {
     stopped = true;
     List<String> notRun = new ArrayList<>();
-    for (Item item; (item = channel.poll()) != null; ) {
+    for (Item item : channel.drain()) {
       notRun.add(item.id);
+      letGo(item);
       dropped.increment();
     }
     for (Item item : delayed.drain()) {
       notRun.add(item.id);
+      letGo(item);
       dropped.increment();
     }
     return new StopReport(0, notRun);

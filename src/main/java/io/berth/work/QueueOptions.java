@@ -12,8 +12,13 @@ import java.util.Objects;
  * (100: the most items admitted and not yet finished, queued or running), {@code fullMode} ({@code wait} or
  * {@code reject}), {@code enqueueTimeout} (5s, how long a {@code wait} enqueue may wait for room),
  * {@code concurrency} (4 items at once), {@code timeout} (0s = none; per item, cancels its token),
- * {@code statusRetention} (10000 finished items kept for status queries), {@code retry} ({@link RetryOptions}) and
- * {@code types.<type>.retry} (a type's own retry settings, over the queue's).
+ * {@code statusRetention} (10000 finished items kept for status queries), {@code retry} ({@link RetryOptions}),
+ * {@code types.<type>.retry} (a type's own retry settings, over the queue's), {@code types.<type>.concurrency} (the
+ * most items of that type running at once; none by default), {@code maxBytes} (0 = only the host-wide
+ * {@code work.maxBytes}: the most payload bytes the queue holds in memory at once), {@code uniqueWindow} (0s: how long
+ * after an item with a unique key finished a second enqueue with that key still returns the first item) and
+ * {@code retention.time} (7d) / {@code retention.count} (10000): how long and how many finished items the durable
+ * store keeps (dead letters stay until retried or deleted).
  */
 public final class QueueOptions {
 
@@ -26,6 +31,11 @@ public final class QueueOptions {
   private int statusRetention = 10_000;
   private RetryOptions retry = new RetryOptions();
   private final Map<String, RetryOptions> typeRetry = new HashMap<>();
+  private final Map<String, Integer> typeConcurrency = new HashMap<>();
+  private long maxBytes;
+  private Duration uniqueWindow = Duration.ZERO;
+  private Duration retentionTime = Duration.ofDays(7);
+  private int retentionCount = 10_000;
 
   public QueueOptions(String name) {
     if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
@@ -42,6 +52,13 @@ public final class QueueOptions {
     concurrency = section.integer("concurrency", concurrency, 1, 1024);
     timeout = section.duration("timeout", timeout, Duration.ZERO);
     statusRetention = section.integer("statusRetention", statusRetention, 0, 10_000_000);
+    maxBytes = section.bytes("maxBytes", maxBytes, 0, Long.MAX_VALUE / 4);
+    uniqueWindow = section.duration("uniqueWindow", uniqueWindow, Duration.ZERO);
+    if (section.has("retention")) {
+      ConfigReader r = section.section("retention");
+      retentionTime = r.duration("time", retentionTime, Duration.ZERO);
+      retentionCount = r.integer("count", retentionCount, 0, 100_000_000);
+    }
     if (section.has("retry")) {
       retry.read(section.section("retry"));
     }
@@ -51,6 +68,9 @@ public final class QueueOptions {
         ConfigReader t = types.section(type);
         if (t.has("retry")) {
           typeRetry.put(type, typeRetry.getOrDefault(type, retry.copy()).read(t.section("retry")));
+        }
+        if (t.has("concurrency")) {
+          typeConcurrency.put(type, t.integer("concurrency", 1, 1, 1024));
         }
       }
     }
@@ -154,6 +174,76 @@ public final class QueueOptions {
   /** Gives {@code type} retry settings of its own. */
   public QueueOptions retry(String type, RetryOptions retry) {
     typeRetry.put(Objects.requireNonNull(type), Objects.requireNonNull(retry));
+    return this;
+  }
+
+  /** The most items of {@code type} running at once; 0 when the type has no limit of its own (the queue's applies). */
+  public int concurrency(String type) {
+    return typeConcurrency.getOrDefault(type, 0);
+  }
+
+  /**
+   * Limits {@code type} to {@code limit} items running at once, so a slow type cannot take every worker; items of
+   * other types keep starting while it is at its limit.
+   */
+  public QueueOptions concurrency(String type, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("the concurrency of type '" + type + "' must be at least 1, not " + limit);
+    }
+    typeConcurrency.put(Objects.requireNonNull(type), limit);
+    return this;
+  }
+
+  /** The types with a concurrency limit of their own, and their limits. */
+  public Map<String, Integer> typeConcurrency() {
+    return Map.copyOf(typeConcurrency);
+  }
+
+  /** The most payload bytes this queue holds in memory at once; 0: only the host-wide budget applies. */
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  public QueueOptions maxBytes(long maxBytes) {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes must not be negative");
+    }
+    this.maxBytes = maxBytes;
+    return this;
+  }
+
+  /**
+   * How long after an item with a unique key finished (in any final state but {@code cancelled}) an enqueue with the
+   * same key still returns it; {@link Duration#ZERO} (the default): only while it is unfinished.
+   */
+  public Duration uniqueWindow() {
+    return uniqueWindow;
+  }
+
+  public QueueOptions uniqueWindow(Duration uniqueWindow) {
+    if (uniqueWindow.isNegative()) {
+      throw new IllegalArgumentException("uniqueWindow must not be negative");
+    }
+    this.uniqueWindow = uniqueWindow;
+    return this;
+  }
+
+  /** How long the durable store keeps a finished item (not a dead one) after its end. */
+  public Duration retentionTime() {
+    return retentionTime;
+  }
+
+  /** How many finished items (not dead ones) the durable store keeps at most, the newest. */
+  public int retentionCount() {
+    return retentionCount;
+  }
+
+  public QueueOptions retention(Duration time, int count) {
+    if (time.isNegative() || count < 0) {
+      throw new IllegalArgumentException("retention time and count must not be negative");
+    }
+    this.retentionTime = time;
+    this.retentionCount = count;
     return this;
   }
 }

@@ -32,7 +32,9 @@ final class SqliteDatabase implements StoreBackend {
 
   private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
   /** The schema this code writes; a file with a higher version is refused. */
-  static final int SCHEMA_VERSION = 2;
+  static final int SCHEMA_VERSION = 3;
+  /** How often the writer looks for finished items past their retention, when it found none to delete. */
+  static final long RETENTION_EVERY_MS = 1000;
   private static final int MAX_OPS_PER_TRANSACTION = 8192;
 
   /** One unit of work for the writer: {@link #run} inside the transaction, then one of the two outcomes. */
@@ -57,6 +59,12 @@ final class SqliteDatabase implements StoreBackend {
   private final Thread writer;
   private volatile boolean closing;
   private volatile boolean closed;
+  /** Writer-only: when the writer next looks for finished items past their retention; whether it left some. */
+  private long nextRetentionAt;
+  private boolean retentionLeft;
+  private long lastRetentionAt;
+  /** Under load, the least time between two retention batches. */
+  static final long RETENTION_PAUSE_MS = 100;
 
   private SqliteDatabase(Path path, Connection connection) {
     this.path = path;
@@ -156,6 +164,16 @@ final class SqliteDatabase implements StoreBackend {
             + " AND state IN ('queued', 'running')");
         s.execute("CREATE INDEX items_list ON items (queue, seq)");   // listings, newest first
         s.execute("CREATE TABLE queues (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0)");
+      }
+      if (version < 3) {
+        // v3: the claim of a type with a concurrency limit; the unique window (keys of finished items); retention
+        // (finished items by end time); the timed services' run ledger.
+        s.execute("CREATE INDEX items_type_claim ON items (queue, type, state, run_at, seq)");
+        s.execute("CREATE INDEX items_key_all ON items (queue, key) WHERE key IS NOT NULL");
+        s.execute("CREATE INDEX items_finished ON items (queue, finished_at, seq)"
+            + " WHERE state IN ('succeeded', 'failed', 'cancelled', 'timed-out')");
+        s.execute("CREATE TABLE run_ledger (service TEXT PRIMARY KEY, last_run_at INTEGER, next_run_at INTEGER,"
+            + " paused INTEGER NOT NULL DEFAULT 0)");
       }
       if (version < SCHEMA_VERSION) {
         s.execute("DELETE FROM berth_schema");
@@ -282,13 +300,14 @@ final class SqliteDatabase implements StoreBackend {
       if (closing && ops.isEmpty()) {
         return;
       }
+      retain();
     }
   }
 
   /** How long the writer may sleep: until the earliest due time a store waits for, at most a second. */
   private long waitMillis() {
     long now = System.currentTimeMillis();
-    long wait = 1000;
+    long wait = retentionLeft ? 0 : Math.max(0, Math.min(1000, nextRetentionAt - now));
     for (SqliteItemStore s : stores) {
       wait = Math.min(wait, s.millisUntilDue(now));
     }
@@ -318,13 +337,10 @@ final class SqliteDatabase implements StoreBackend {
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
-      try {
-        connection.rollback();
-      } catch (SQLException ignored) {
-        // The connection is broken: the next transaction fails too, and says so.
-      }
+      rollback();
       for (SqliteItemStore s : stores) {
         s.claimRolledBack();
+        s.resetStatements();
       }
       log.error("Work store: a transaction of {} op(s) on {} failed and was rolled back: {}", batch.size(), path,
           e.toString());
@@ -346,6 +362,118 @@ final class SqliteDatabase implements StoreBackend {
       Throwable e = why.get(i);
       guarded(() -> op.failed(e));
     }
+  }
+
+  /**
+   * Between transactions: one small batch per queue of finished items past their retention, in a transaction of
+   * its own, so the write lock is held for a few hundred rows at a time; the ops that arrived meanwhile run first.
+   */
+  private void retain() {
+    long now = System.currentTimeMillis();
+    if (!retentionLeft && now < nextRetentionAt) {
+      return;
+    }
+    if (!ops.isEmpty() && now - lastRetentionAt < RETENTION_PAUSE_MS) {
+      // Under load a batch costs a commit (an fsync) of its own: at most one per pause, the items' commits first.
+      return;
+    }
+    lastRetentionAt = now;
+    boolean left = false;
+    try {
+      for (SqliteItemStore s : stores) {
+        left |= s.retain(connection, now);
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      rollback();
+      stores.forEach(SqliteItemStore::resetStatements);
+      log.warn("Work store: deleting finished items past their retention on {} failed: {}", path, e.toString());
+      left = false;
+    }
+    retentionLeft = left;
+    if (!left) {
+      nextRetentionAt = now + RETENTION_EVERY_MS;
+    }
+  }
+
+  /**
+   * Rolls back the failed transaction and makes sure the next one begins. SQLite itself rolls back a transaction
+   * that hit some errors (SQLITE_FULL, an I/O error); sqlite-jdbc's rollback then fails and skips its BEGIN, and
+   * every later commit would fail with "no transaction is active": so BEGIN here, which is harmless when sqlite-jdbc
+   * already began the next one.
+   */
+  private void rollback() {
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // Already rolled back by SQLite, or the connection is broken (the next transaction says so).
+    }
+    try (Statement s = connection.createStatement()) {
+      s.execute("BEGIN");
+    } catch (SQLException ignored) {
+      // A transaction is open already: the usual case.
+    }
+  }
+
+  /** Test seam: runs {@code sql} on the writer, in its transaction, and waits for the commit. */
+  void executeForTest(String sql) {
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    submit(new Op() {
+      @Override
+      public void run(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+          st.execute(sql);
+        }
+      }
+
+      @Override
+      public void committed() {
+        done.complete(null);
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        done.completeExceptionally(e);
+      }
+    });
+    done.join();
+  }
+
+  /**
+   * Test seam: caps the file at its current size plus {@code extraPages} pages ({@code PRAGMA max_page_count}), so
+   * the next writes that need more space fail with a real {@code SQLITE_FULL}; a negative value lifts the cap.
+   */
+  void limitPagesForTest(int extraPages) {
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    submit(new Op() {
+      @Override
+      public void run(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+          long pages;
+          try (ResultSet r = st.executeQuery("PRAGMA page_count")) {
+            pages = r.next() ? r.getLong(1) : 0;
+          }
+          st.execute("PRAGMA max_page_count = " + (extraPages < 0 ? 1_073_741_823L : pages + extraPages));
+        }
+      }
+
+      @Override
+      public void committed() {
+        done.complete(null);
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        done.completeExceptionally(e);
+      }
+    });
+    done.join();
+  }
+
+  /** The timed services' ledger kept in this file ({@code run_ledger}), written by the writer like every item. */
+  @Override
+  public io.berth.core.RunLedger runLedger() {
+    return new SqliteRunLedger(this);
   }
 
   /** Runs a callback after a commit: a bug in one must neither end the only writer nor skip the others. */

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,8 +42,20 @@ final class SqliteItemStore implements ItemStore {
   private final Function<String, Handlers.Entry> handlers;
   /** The most items claimed ahead of the workers. */
   private final int ahead;
-  private final ConcurrentLinkedQueue<Item> buffer = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<Item> local = new ConcurrentLinkedQueue<>();
+  private final TypeLimits limits;
+  /** Claimed ahead of the workers, by type when types have limits. */
+  private final TypedChannel buffer;
+  private final TypedChannel local;
+  /** Per limited type (writer-owned): whether to look for its rows, and the run time of its next queued row. */
+  private final java.util.Map<String, TypeClaim> typeClaims = new java.util.HashMap<>();
+  /** The main claim's filter: the limited types are claimed by their own statements. */
+  private final String notLimited;
+  private final long uniqueWindowMs;
+  private final long retentionMs;
+  private final int retentionCount;
+  private PayloadBudget budget = new PayloadBudget("none", 0, null);
+  /** Payload bytes this queue read back from disk and still holds (claimed ahead, or running). */
+  private final AtomicLong held = new AtomicLong();
   /** In-process work not due yet (delayed, or retrying): it cannot be stored either. */
   private final DelayedItems localDelayed = new DelayedItems();
   /** Stored items waiting for a retry (approximate: counted as they fail, and as they are claimed again). */
@@ -67,6 +78,8 @@ final class SqliteItemStore implements ItemStore {
   /** Writer-only: whether a due row may be on disk; the earliest run time of a queued row (MAX_VALUE: none). */
   private volatile boolean maybeDue = true;
   private volatile long nextDueAt = Long.MAX_VALUE;
+  /** The last claim-ahead stopped at the payload budget: the writer does not wait for due rows until a run ends. */
+  private volatile boolean budgetCut;
   private Runnable due = () -> { };
   private final List<Item> claimedNow = new ArrayList<>();
 
@@ -82,15 +95,81 @@ final class SqliteItemStore implements ItemStore {
     this.db = db;
     this.handlers = handlers;
     this.ahead = Math.max(64, Math.min(1024, options.concurrency() * 4));
+    this.limits = new TypeLimits(options.typeConcurrency());
+    this.buffer = new TypedChannel(limits);
+    this.local = new TypedChannel(limits);
+    StringBuilder not = new StringBuilder();
+    for (String type : limits.types()) {
+      typeClaims.put(type, new TypeClaim(type));
+      not.append(not.length() == 0 ? " AND type NOT IN (" : ", ").append(quoted(type));
+    }
+    this.notLimited = not.length() == 0 ? "" : not.append(')').toString();
+    this.uniqueWindowMs = options.uniqueWindow().toMillis();
+    this.retentionMs = options.retentionTime().toMillis();
+    this.retentionCount = options.retentionCount();
     this.recent = new StatusStore(Math.min(options.statusRetention(), 4096), ahead + options.concurrency());
     for (ItemState s : ItemState.values()) {
       reached[s.ordinal()] = new LongAdder();
     }
   }
 
+  /** A string literal for SQL (type names come from config and handlers; quoted, never trusted). */
+  private static String quoted(String s) {
+    return "'" + s.replace("'", "''") + "'";
+  }
+
+  /** The claim-ahead state of one limited type (read by the writer's wait, written by the writer and by ends). */
+  private static final class TypeClaim {
+    final String type;
+    volatile boolean wanted = true;
+    volatile long nextDueAt = Long.MAX_VALUE;
+    PreparedStatement claim;
+    PreparedStatement nextDue;
+
+    TypeClaim(String type) {
+      this.type = type;
+    }
+  }
+
+  /** Test seam: the database. */
+  SqliteDatabase database() {
+    return db;
+  }
+
+  /** Test seam: what this queue holds in memory: items claimed ahead, and items whose status it caches. */
+  int buffered() {
+    return buffer.size();
+  }
+
+  int cached() {
+    return recent.size();
+  }
+
+  long budgetUsed() {
+    return budget.used();
+  }
+
+  /** The most items claimed ahead of the workers. */
+  int ahead() {
+    return ahead;
+  }
+
   @Override
   public boolean durable() {
     return true;
+  }
+
+  @Override
+  public void useBudget(PayloadBudget budget) {
+    this.budget = budget;
+  }
+
+  /** A row may have become due (an append, a retry, a revive): the writer looks again, for every type. */
+  private void mayBeDue() {
+    maybeDue = true;
+    for (TypeClaim t : typeClaims.values()) {
+      t.wanted = true;
+    }
   }
 
   @Override
@@ -158,7 +237,7 @@ final class SqliteItemStore implements ItemStore {
       return null;
     }, v -> {
       if (!pause) {
-        maybeDue = true;
+        mayBeDue();
       }
     });
   }
@@ -168,7 +247,7 @@ final class SqliteItemStore implements ItemStore {
     if (stopped) {
       return Future.failedFuture(WorkException.stopping(queue, true));
     }
-    if (item.payload == null) {   // in-process work: a lambda cannot be stored
+    if (item.local) {   // in-process work: a lambda cannot be stored
       recent.add(item);
       if (item.runAtMillis > item.enqueuedMillis) {
         localDelayed.add(item);
@@ -185,7 +264,7 @@ final class SqliteItemStore implements ItemStore {
       @Override
       public void run(Connection c) throws SQLException {
         // One writer: the lookup and the insert cannot interleave with another enqueue of the same key.
-        first = item.key == null ? null : unfinishedWithKey(c, item.key);
+        first = item.key == null ? null : withKey(c, item.key, System.currentTimeMillis());
         if (first == null) {
           insert(c, item);
         }
@@ -195,7 +274,7 @@ final class SqliteItemStore implements ItemStore {
       public void committed() {
         if (first == null) {
           onDisk.incrementAndGet();
-          maybeDue = true;
+          mayBeDue();
         }
         stored.complete(first);
       }
@@ -210,12 +289,19 @@ final class SqliteItemStore implements ItemStore {
     return Futures.backOn(caller, stored.future());
   }
 
-  private String unfinishedWithKey(Connection c, String key) throws SQLException {
+  /**
+   * The id of the item of the queue with {@code key} that makes a new one a duplicate: an unfinished one, or one
+   * that finished (not cancelled) within {@code uniqueWindow} of {@code now}, compared with its stored end time.
+   */
+  private String withKey(Connection c, String key, long now) throws SQLException {
     if (byKey == null) {
-      byKey = c.prepareStatement("SELECT id FROM items WHERE queue = ? AND key = ? AND state IN ('queued', 'running')");
+      byKey = c.prepareStatement("SELECT id FROM items WHERE queue = ? AND key = ? AND (state IN ('queued', 'running')"
+          + " OR state <> 'cancelled' AND finished_at >= ?) ORDER BY seq DESC LIMIT 1");
     }
+    long since = uniqueWindowMs > 0 ? now - uniqueWindowMs : Long.MAX_VALUE;
     byKey.setString(1, queue);
     byKey.setString(2, key);
+    byKey.setLong(3, since);
     try (ResultSet r = byKey.executeQuery()) {
       return r.next() ? r.getString(1) : null;
     }
@@ -242,6 +328,10 @@ final class SqliteItemStore implements ItemStore {
       return null;
     }
     Item item = localDelayed.pollDue();
+    if (item != null && !limits.tryAcquire(item.type)) {
+      local.offer(item);   // due, its type at its limit: it waits behind nobody of another type
+      item = null;
+    }
     if (item == null) {
       item = local.poll();
     }
@@ -266,54 +356,171 @@ final class SqliteItemStore implements ItemStore {
 
   @Override
   public boolean hasDue() {
-    return !stopped && (!buffer.isEmpty() || !local.isEmpty() || localDelayed.hasDue());
+    return !stopped && (buffer.hasClaimable() || local.hasClaimable() || localDelayed.hasDue());
   }
 
   /** The writer's wait bound for this queue: 0 when it wants a batch now, else until its next due row. */
   long millisUntilDue(long now) {
-    if (stopped || paused || buffered.get() >= ahead / 2) {
-      return Long.MAX_VALUE;
+    if (stopped || paused || budgetCut || readable() == 0) {
+      return Long.MAX_VALUE;   // no budget left to read with: a run's end (its worker's next claim) asks again
+    }
+    long wait = Long.MAX_VALUE;
+    for (TypeClaim t : typeClaims.values()) {
+      if (room(t.type) > 0) {
+        wait = Math.min(wait, t.wanted ? (onDisk.get() > 0 ? 0 : Long.MAX_VALUE)
+            : t.nextDueAt == Long.MAX_VALUE ? Long.MAX_VALUE : t.nextDueAt - now);
+      }
+    }
+    if (buffered.get() >= ahead / 2) {
+      return wait;
     }
     if (maybeDue) {
-      return buffered.get() == 0 && onDisk.get() > 0 ? 0 : Long.MAX_VALUE;
+      return Math.min(wait, buffered.get() == 0 && onDisk.get() > 0 ? 0 : Long.MAX_VALUE);
     }
-    return nextDueAt == Long.MAX_VALUE ? Long.MAX_VALUE : nextDueAt - now;
+    return Math.min(wait, nextDueAt == Long.MAX_VALUE ? Long.MAX_VALUE : nextDueAt - now);
   }
+
+  /** How many more rows of limited {@code type} to claim ahead: up to twice its limit, running and buffered. */
+  private int room(String type) {
+    return 2 * limits.limit(type) - limits.running(type) - buffer.count(type);
+  }
+
+  /**
+   * The payload bytes the claim-ahead may read now: half of what the budget has left, so that admissions (whose
+   * payloads are held until their commit) keep room; when the queue holds nothing in memory, any one item (so work
+   * always moves, however large).
+   */
+  private long readable() {
+    return Math.max(0, Math.min(budget.available() / 2, budget.max() / AHEAD_SHARE - held.get()));
+  }
+
+  /** Whether the queue holds no item in memory: its next claim takes one item whatever its size. */
+  private boolean idle() {
+    return buffered.get() == 0 && started.sum() == ended.sum();
+  }
+
+  /** A queue's claimed-ahead and running payloads hold at most this fraction of its budget's limit. */
+  private static final int AHEAD_SHARE = 8;
+
 
   /** Writer, inside the transaction: claims the next due rows when the buffer runs low. */
   void claimAhead(Connection c, long now) throws SQLException {
     fetchAsked.set(false);
+    if (stopped || paused) {
+      return;
+    }
+    budgetCut = false;
+    long readable = readable();
+    boolean idle = idle();
+    for (TypeClaim t : typeClaims.values()) {
+      int room = room(t.type);
+      if (room > 0 && (t.wanted || t.nextDueAt <= now) && (readable > 0 || idle)) {
+        t.wanted = false;
+        if (t.claim == null) {
+          t.claim = c.prepareStatement(claimSql(" AND type = " + quoted(t.type)));
+          t.nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND type = "
+              + quoted(t.type) + " AND state = 'queued'");
+        }
+        int got = claim(t.claim, now, room, readable, idle);
+        long bytes = bytesClaimed(got);
+        if (got < room && cut(readable, idle, got, bytes)) {
+          t.wanted = true;   // due rows may be left: looked for again once the budget frees up
+          budgetCut = true;
+        } else if (got < room) {
+          t.nextDueAt = nextDue(t.nextDue);
+        }
+        readable = Math.max(0, readable - bytes);
+        idle &= got == 0;
+      }
+    }
     int want = ahead - buffered.get();
-    if (stopped || paused || want < ahead / 2 || !(maybeDue || nextDueAt <= now)) {
+    if (want < ahead / 2 || !(maybeDue || nextDueAt <= now) || readable == 0 && !idle) {
+      sortClaimed();
       return;
     }
     if (claim == null) {
-      claim = c.prepareStatement("UPDATE items SET state = 'running', attempts = attempts + 1, lease_owner = ?"
-          + " WHERE seq IN (SELECT seq FROM items WHERE queue = ? AND state = 'queued' AND run_at <= ?"
-          + " ORDER BY run_at, seq LIMIT ?)"
-          + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at, errors");
-      nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND state = 'queued'");
+      claim = c.prepareStatement(claimSql(notLimited));
+      nextDue = c.prepareStatement("SELECT min(run_at) FROM items WHERE queue = ? AND state = 'queued'" + notLimited);
     }
-    claim.setString(1, "local");
-    claim.setString(2, queue);
-    claim.setLong(3, now);
-    claim.setInt(4, want);
-    try (ResultSet r = claim.executeQuery()) {
+    int got = claim(claim, now, want, readable, idle);
+    if (got < want && cut(readable, idle, got, bytesClaimed(got))) {
+      budgetCut = true;   // maybeDue stays: looked for again once the budget frees up
+    } else if (got < want) {
+      maybeDue = false;
+      nextDueAt = nextDue(nextDue);
+    }
+    sortClaimed();
+  }
+
+  /** {@code item}'s payload is no longer held: its bytes go back to the budget. */
+  private void letGo(Item item) {
+    long n = item.dropPayload();
+    held.addAndGet(-n);
+    budget.release(n);
+  }
+
+  /** Whether a claim that got fewer rows than it asked for may have been cut short by the budget, not the backlog. */
+  private static boolean cut(long readable, boolean idle, int got, long bytes) {
+    return !(idle && got == 0) && readable - bytes <= MAX_ROW_GUESS;
+  }
+
+  /** Bytes left over a claim beyond which a shorter batch means no more due rows, not a budget cut. */
+  private static final long MAX_ROW_GUESS = 64 * 1024;
+
+  /**
+   * The claim of the next due rows (of the types {@code filter} selects), oldest first, at most {@code limit} and
+   * at most {@code bytes} of payload in all (an idle queue: at least the first row, whatever its size). The inner
+   * LIMIT keeps the running sum over one batch, not over the backlog.
+   */
+  private static String claimSql(String filter) {
+    return "UPDATE items SET state = 'running', attempts = attempts + 1, lease_owner = ?"
+        + " WHERE seq IN (SELECT seq FROM (SELECT seq, n, sum(n) OVER (ORDER BY run_at, seq) - n AS before FROM"
+        + " (SELECT seq, run_at, length(CAST(payload AS BLOB)) AS n FROM items WHERE queue = ? AND state = 'queued'"
+        + " AND run_at <= ?" + filter + " ORDER BY run_at, seq LIMIT ?)) WHERE before + n <= ? OR before = 0 AND ?)"
+        + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at, errors, length(CAST(payload AS BLOB))";
+  }
+
+  /** Runs a claim statement; adds what it claimed to {@link #claimedNow}; returns how many. */
+  private int claim(PreparedStatement s, long now, int limit, long bytes, boolean idle) throws SQLException {
+    s.setString(1, "local");
+    s.setString(2, queue);
+    s.setLong(3, now);
+    s.setInt(4, limit);
+    s.setLong(5, bytes);
+    s.setBoolean(6, idle);
+    int got = 0;
+    try (ResultSet r = s.executeQuery()) {
       while (r.next()) {
         String type = r.getString(3);
-        claimedNow.add(Item.stored(r.getLong(1), r.getString(2), type, new JsonObject(r.getString(4)),
-            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6), errors(r.getString(8))));
+        Item item = Item.stored(r.getLong(1), r.getString(2), type, new JsonObject(r.getString(4)),
+            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6), errors(r.getString(8)));
+        item.bytes = r.getLong(9);
+        claimedNow.add(item);
+        got++;
       }
     }
+    return got;
+  }
+
+  /** The payload bytes of the last {@code n} items claimed in this transaction. */
+  private long bytesClaimed(int n) {
+    long sum = 0;
+    for (int i = claimedNow.size() - n; i < claimedNow.size(); i++) {
+      sum += claimedNow.get(i).bytes;
+    }
+    return sum;
+  }
+
+  private void sortClaimed() {
     // RETURNING gives no order: due time, then admission order.
     claimedNow.sort(Comparator.comparingLong((Item i) -> i.runAtMillis).thenComparingLong(i -> i.seq));
-    if (claimedNow.size() < want) {
-      maybeDue = false;
-      nextDue.setString(1, queue);
-      try (ResultSet r = nextDue.executeQuery()) {
-        long at = r.next() ? r.getLong(1) : 0;
-        nextDueAt = r.wasNull() || at == 0 ? Long.MAX_VALUE : at;
-      }
+  }
+
+  private long nextDue(PreparedStatement s) throws SQLException {
+    s.setString(1, queue);
+    try (ResultSet r = s.executeQuery()) {
+      long at = r.next() ? r.getLong(1) : 0;
+      return r.wasNull() || at == 0 ? Long.MAX_VALUE : at;
     }
   }
 
@@ -324,6 +531,8 @@ final class SqliteItemStore implements ItemStore {
     }
     onDisk.addAndGet(-claimedNow.size());
     for (Item item : claimedNow) {
+      budget.take(item.bytes);   // held in memory until its run ends
+      held.addAndGet(item.bytes);
       if (item.attempts() > 0) {
         retrying.updateAndGet(n -> Math.max(0, n - 1));
       }
@@ -332,6 +541,7 @@ final class SqliteItemStore implements ItemStore {
         item.start();
         item.end(ItemState.FAILED, "queue '" + queue + "' has no handler for type '" + item.type + "'");
         log.error("Queue '{}': item {} of type '{}' failed: no handler for its type", queue, item.id, item.type);
+        limits.tryAcquire(item.type);   // finished() gives a slot back
         finished(item);
         continue;
       }
@@ -346,7 +556,32 @@ final class SqliteItemStore implements ItemStore {
   /** Writer, after a rollback: the claims did not happen. */
   void claimRolledBack() {
     claimedNow.clear();
-    maybeDue = true;
+    mayBeDue();
+  }
+
+  /**
+   * Writer, after a failed transaction: forgets the prepared statements, which SQLite may have left unusable (after
+   * SQLITE_FULL a reused one fails with "statement is not executing"); the next use prepares them again.
+   */
+  void resetStatements() {
+    List<PreparedStatement> all = new ArrayList<>(java.util.Arrays.asList(insert, byKey, claim, nextDue, end,
+        countCut, retainDelete));
+    for (TypeClaim t : typeClaims.values()) {
+      all.add(t.claim);
+      all.add(t.nextDue);
+      t.claim = null;
+      t.nextDue = null;
+    }
+    insert = byKey = claim = nextDue = end = countCut = retainDelete = null;
+    for (PreparedStatement p : all) {
+      if (p != null) {
+        try {
+          p.close();
+        } catch (SQLException ignored) {
+          // Being thrown away.
+        }
+      }
+    }
   }
 
   @Override
@@ -358,8 +593,20 @@ final class SqliteItemStore implements ItemStore {
   public void finished(Item item) {
     ItemState state = item.state();
     ended.increment();
+    budgetCut = false;
+    if (limits.release(item.type)) {
+      TypeClaim t = typeClaims.get(item.type);
+      t.wanted = true;   // its rows may be claimed ahead again
+      if (!stopped && !item.local) {
+        db.nudge();
+      }
+    }
+    if (!item.local) {
+      // Its run is over: the row holds the payload, and the status cache keeps none.
+      letGo(item);
+    }
     if (state == ItemState.RETRYING) {
-      if (item.payload == null) {
+      if (item.local) {
         localDelayed.add(item);
         return;
       }
@@ -376,7 +623,7 @@ final class SqliteItemStore implements ItemStore {
       }
       recent.finished(item);
     }
-    if (item.payload == null) {
+    if (item.local) {
       return;
     }
     db.submit(new SqliteDatabase.Op() {
@@ -388,7 +635,7 @@ final class SqliteItemStore implements ItemStore {
       @Override
       public void committed() {
         if (state == ItemState.RETRYING) {
-          maybeDue = true;   // the writer looks for its next due time again
+          mayBeDue();   // the writer looks for its next due time again
         }
       }
 
@@ -415,6 +662,50 @@ final class SqliteItemStore implements ItemStore {
     end.setString(7, s.errors().isEmpty() ? null : new JsonArray(s.errors()).encode());
     end.setLong(8, item.seq);
     end.executeUpdate();
+  }
+
+  /** The most rows one retention batch deletes: the write lock is held for a few milliseconds at a time. */
+  static final int RETENTION_BATCH = 500;
+  private static final String FINISHED = " state IN ('succeeded', 'failed', 'cancelled', 'timed-out')";
+  private PreparedStatement countCut;
+  private PreparedStatement retainDelete;
+
+  /**
+   * Writer, between transactions: deletes at most {@link #RETENTION_BATCH} finished items (not dead letters, which
+   * stay until retried or deleted) that ended before {@code now - retention.time} or are older than the newest
+   * {@code retention.count}; true when more are left to delete.
+   */
+  boolean retain(Connection c, long now) throws SQLException {
+    if (countCut == null) {
+      countCut = c.prepareStatement("SELECT finished_at, seq FROM items WHERE queue = ? AND" + FINISHED
+          + " ORDER BY finished_at DESC, seq DESC LIMIT 1 OFFSET ?");
+      retainDelete = c.prepareStatement("DELETE FROM items WHERE seq IN (SELECT seq FROM items WHERE queue = ? AND"
+          + FINISHED + " AND (finished_at < ? OR finished_at = ? AND seq <= ?) LIMIT " + RETENTION_BATCH + ")");
+    }
+    // The cut: rows at or before (at, seq) in end order go. By time: ended before now - retention.time.
+    long at = retentionMs > 0 ? now - retentionMs : Long.MIN_VALUE;
+    long seq = -1;
+    countCut.setString(1, queue);
+    countCut.setInt(2, retentionCount);
+    try (ResultSet r = countCut.executeQuery()) {
+      if (r.next()) {
+        long f = r.getLong(1);
+        long q = r.getLong(2);
+        if (f > at || f == at && q > seq) {
+          at = f;
+          seq = q;
+        }
+      }
+    }
+    if (at == Long.MIN_VALUE) {
+      return false;
+    }
+    retainDelete.setString(1, queue);
+    retainDelete.setLong(2, at);
+    retainDelete.setLong(3, at);
+    retainDelete.setLong(4, seq);
+    int deleted = retainDelete.executeUpdate();
+    return deleted == RETENTION_BATCH;
   }
 
   /** A retrying item is stored {@code queued} (claimable at its run time) with attempts behind it. */
@@ -502,7 +793,7 @@ final class SqliteItemStore implements ItemStore {
   @Override
   public Future<Optional<Cancel>> cancel(String id) {
     Item item = recent.get(id);
-    if (item != null && item.payload == null) {   // in-process work: only in memory
+    if (item != null && item.local) {   // in-process work: only in memory
       ItemState was = item.state();
       if (was == ItemState.QUEUED && (local.remove(item) || localDelayed.remove(item))
           || was == ItemState.RETRYING && localDelayed.remove(item)) {
@@ -543,6 +834,7 @@ final class SqliteItemStore implements ItemStore {
       if (claimed != null && claimed.state() == ItemState.QUEUED && buffer.remove(claimed)) {
         // Claimed ahead, not started: its row says running; write it cancelled.
         buffered.decrementAndGet();
+        letGo(claimed);
         claimed.end(ItemState.CANCELLED, CANCELLED_BY_REQUEST);
         reached[ItemState.CANCELLED.ordinal()].increment();
         recent.finished(claimed);
@@ -673,7 +965,7 @@ final class SqliteItemStore implements ItemStore {
         deadNow.decrementAndGet();
         if (revive) {
           onDisk.incrementAndGet();
-          maybeDue = true;
+          mayBeDue();
         }
       }
     });
@@ -698,7 +990,7 @@ final class SqliteItemStore implements ItemStore {
       ids.forEach(recent::remove);
       deadNow.addAndGet(-ids.size());
       onDisk.addAndGet(ids.size());
-      maybeDue = true;
+      mayBeDue();
     }).map(ids -> (long) ids.size());
   }
 
@@ -758,12 +1050,13 @@ final class SqliteItemStore implements ItemStore {
   public StopReport stop() {
     stopped = true;
     List<Item> back = new ArrayList<>();
-    for (Item item; (item = buffer.poll()) != null; ) {
+    for (Item item : buffer.drain()) {
       buffered.decrementAndGet();
+      letGo(item);
       back.add(item);
     }
     List<String> lost = new ArrayList<>();
-    for (Item item; (item = local.poll()) != null; ) {
+    for (Item item : local.drain()) {
       lost.add(item.id);
     }
     for (Item item : localDelayed.drain()) {

@@ -51,6 +51,11 @@ final class StatusStore {
     return items.values();
   }
 
+  /** Items known now (live and retained finished ones). */
+  int size() {
+    return items.size();
+  }
+
   Item get(String id) {
     return items.get(id);
   }

@@ -15,6 +15,14 @@ interface StoreBackend {
   /** What the start-up banner says about the store, such as {@code SQLite at /srv/data/berth.db}. */
   String describe();
 
+  /**
+   * What timed services keep across restarts, in this store ({@link io.berth.core.RunLedger}), or null when the
+   * backend keeps none (the default): the work module then provides no ledger.
+   */
+  default io.berth.core.RunLedger runLedger() {
+    return null;
+  }
+
   /** Closes the backend once the queues stopped: waits for the writes in flight. Never throws. */
   void close();
 }

@@ -5,7 +5,7 @@ import io.vertx.core.eventbus.ReplyFailure;
 
 /**
  * Why an enqueue (or a fire) was refused. {@link #code()} is a stable machine code that the admin API maps to an
- * HTTP status: {@code queue_full}, {@code enqueue_timeout}, {@code stopping} and {@code store_unavailable} to 503, {@code unknown_type} to 422,
+ * HTTP status: {@code queue_full}, {@code enqueue_timeout}, {@code stopping} and {@code store_unavailable} to 503, {@code unknown_type} to 422, {@code payload_too_large} to 413,
  * {@code unknown_queue} to 404, {@code invalid_item} (a malformed event-bus item) to 400. A refused item was not admitted: it has no id and no status.
  */
 public final class WorkException extends RuntimeException {
@@ -19,6 +19,11 @@ public final class WorkException extends RuntimeException {
   public static final String INVALID_ITEM = "invalid_item";
   /** The durable store could not write (a full disk, an I/O error): nothing of the request was kept. */
   public static final String STORE_UNAVAILABLE = "store_unavailable";
+  /**
+   * The payload alone is larger than the queue's memory budget ({@code queues.<name>.maxBytes}, {@code work.maxBytes})
+   * could ever hold: it can never be admitted (the admin API's 413).
+   */
+  public static final String PAYLOAD_TOO_LARGE = "payload_too_large";
 
   /** The failure code of an event-bus reply that carries a WorkException; the message is {@code "<code>: <text>"}. */
   static final int REPLY_FAILURE_CODE = 4290;

@@ -30,6 +30,8 @@ public final class WorkModule implements HostModule {
   private final Map<String, QueueOptions> declared = new LinkedHashMap<>();
   private final Handlers handlers = new Handlers();
   private StoreOptions store;
+  /** The host-wide payload budget ({@code work.maxBytes}); 0: a quarter of the max heap. */
+  private long maxBytes;
 
   /**
    * Where the items are kept. Without this call and without a {@code store} config section, in memory; config
@@ -37,6 +39,18 @@ public final class WorkModule implements HostModule {
    */
   public WorkModule store(StoreOptions options) {
     this.store = Objects.requireNonNull(options);
+    return this;
+  }
+
+  /**
+   * The most payload bytes all queues together hold in memory at once (config {@code work.maxBytes} overrides it);
+   * by default a quarter of the max heap.
+   */
+  public WorkModule maxBytes(long maxBytes) {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes must not be negative");
+    }
+    this.maxBytes = maxBytes;
     return this;
   }
 
@@ -105,9 +119,17 @@ public final class WorkModule implements HostModule {
     } else {
       log.info("Work store: memory (store.type); queued and running items do not survive a restart");
     }
+    long hostBytes = maxBytes;
+    if (config.has("work")) {
+      hostBytes = config.section("work").bytes("maxBytes", hostBytes, 1 << 20, Long.MAX_VALUE / 4);
+    }
+    PayloadBudget budget = PayloadBudget.host(hostBytes);
     WorkQueues work;
     try {
-      work = build(config.has("queues") ? config.section("queues") : null, context.host(), db);
+      work = build(config.has("queues") ? config.section("queues") : null, context.host(), db, budget);
+      if (db == null && config.has("http")) {
+        checkFits(work, budget, config.section("http").bytes("maxBodySize", DEFAULT_MAX_BODY, 1, Long.MAX_VALUE));
+      }
     } catch (RuntimeException e) {
       if (db != null) {
         db.close();
@@ -119,6 +141,10 @@ public final class WorkModule implements HostModule {
       context.service(e.getKey(), kind, ModuleContext.Placement.FIRST, e.getValue());
     }
     context.provide(WorkQueues.class, work);
+    io.berth.core.RunLedger ledger = db == null ? null : db.runLedger();
+    if (ledger != null) {
+      context.provide(io.berth.core.RunLedger.class, ledger);
+    }
   }
 
   /** The queues and their services; {@code config} is the {@code queues} section, or null. */
@@ -127,9 +153,35 @@ public final class WorkModule implements HostModule {
     return build(config, host, null);
   }
 
+  /** {@code http.maxBodySize}'s default (the admin module's), for the check of a memory queue's budget. */
+  static final long DEFAULT_MAX_BODY = 256 * 1024;
+
+  /**
+   * A memory store holds every admitted payload until its item ends: a queue whose {@code capacity} full of
+   * bodies of {@code maxBody} bytes cannot fit its budget would refuse items below its capacity, or, without the
+   * budget, exhaust the heap. Refused at startup, naming the queue's capacity.
+   */
+  static void checkFits(WorkQueues work, PayloadBudget host, long maxBody) {
+    for (String name : work.names()) {
+      QueueOptions o = work.queue(name).options();
+      PayloadBudget b = new PayloadBudget("queues." + name + ".maxBytes", o.maxBytes(), host);
+      if ((double) o.capacity() * maxBody > b.max()) {
+        throw new ConfigException("queues." + name + ".capacity", "capacity " + o.capacity() + " × http.maxBodySize "
+            + maxBody + " bytes does not fit the memory budget of the in-memory store (" + b.max() + " bytes, "
+            + b.maxKey() + "); lower the capacity or http.maxBodySize, raise " + b.maxKey() + " (or the heap), or"
+            + " use the SQLite store (store.type)");
+      }
+    }
+  }
+
   /** The queues and their services, keeping their items in {@code db} (null: in memory). */
-  @SuppressWarnings("deprecation")
   WorkQueues build(ConfigReader config, HostView host, StoreBackend db) {
+    return build(config, host, db, PayloadBudget.host(maxBytes));
+  }
+
+  /** The queues and their services, their payloads held in memory within {@code budget}. */
+  @SuppressWarnings("deprecation")
+  WorkQueues build(ConfigReader config, HostView host, StoreBackend db, PayloadBudget budget) {
     Map<String, QueueOptions> all = new LinkedHashMap<>(declared);
     if (config != null) {
       for (String name : config.names()) {
@@ -153,7 +205,7 @@ public final class WorkModule implements HostModule {
     Map<String, HostedService> services = new LinkedHashMap<>();
     services.put(Fire.NAME, fire);
     for (QueueOptions o : all.values()) {
-      Dispatcher d = new Dispatcher(o, handlers.forQueue(o.name()), host, db);
+      Dispatcher d = new Dispatcher(o, handlers.forQueue(o.name()), host, db, budget);
       queues.put(o.name(), new WorkQueue(d));
       services.put("queue:" + o.name(), d);
     }

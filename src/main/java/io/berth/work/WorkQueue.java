@@ -161,4 +161,9 @@ public final class WorkQueue {
   public QueueStats stats() {
     return dispatcher.stats();
   }
+
+  /** Test seam: the queue's store. */
+  ItemStore store() {
+    return dispatcher.store();
+  }
 }

@@ -223,7 +223,7 @@ class RetryAndDelayTest {
   }
 
   @Test
-  void aVersionOneStoreIsMigratedToVersionTwo() throws Exception {
+  void aVersionOneStoreIsMigratedToTheCurrentVersion() throws Exception {
     Path file = dir.resolve("v1.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE berth_schema (version INTEGER NOT NULL)");
@@ -241,7 +241,7 @@ class RetryAndDelayTest {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
       try (ResultSet r = s.executeQuery("SELECT version FROM berth_schema")) {
         assertThat(r.next()).isTrue();
-        assertThat(r.getInt(1)).isEqualTo(2);
+        assertThat(r.getInt(1)).isEqualTo(SqliteDatabase.SCHEMA_VERSION).isEqualTo(3);
       }
       try (ResultSet r = s.executeQuery("SELECT id, errors, key FROM items")) {
         assertThat(r.next()).isTrue();
@@ -249,6 +249,9 @@ class RetryAndDelayTest {
         assertThat(r.getString(2)).isNull();
       }
       try (ResultSet r = s.executeQuery("SELECT count(*) FROM queues")) {
+        assertThat(r.next()).isTrue();
+      }
+      try (ResultSet r = s.executeQuery("SELECT count(*) FROM run_ledger")) {   // v3
         assertThat(r.next()).isTrue();
       }
     }
