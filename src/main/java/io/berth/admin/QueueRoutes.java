@@ -287,6 +287,7 @@ final class QueueRoutes implements RouteGroup {
       case WorkException.UNKNOWN_TYPE -> new ApiException(422, e.code(), message);   // it lists the types already
       case WorkException.UNKNOWN_QUEUE -> new ApiException(404, e.code(), message);
       case WorkException.INVALID_ITEM -> new ApiException(400, e.code(), message);
+      case WorkException.PAYLOAD_TOO_LARGE -> new ApiException(413, e.code(), message);
       case WorkException.QUEUE_FULL, WorkException.ENQUEUE_TIMEOUT -> new ApiException(503, e.code(), message)
           .retryAfter(retryAfterSeconds(queue));
       case WorkException.STOPPING, WorkException.STORE_UNAVAILABLE -> new ApiException(503, e.code(), message)

@@ -340,12 +340,14 @@ final class PostgresDatabase implements StoreBackend {
    * Whether the server answered the last statement (false from a failed connection until one succeeds): for the
    * readiness check.
    */
-  boolean available() {
+  @Override
+  public boolean available() {
     return available;
   }
 
   /** The timed services' ledger in table {@code berth_timed}. */
-  RunLedger runLedger() {
+  @Override
+  public RunLedger runLedger() {
     return ledger;
   }
 

@@ -16,6 +16,14 @@ interface StoreBackend {
   String describe();
 
   /**
+   * Whether the store answered its last statement: false from a failed connection or write until one succeeds (the
+   * readiness check reports it).
+   */
+  default boolean available() {
+    return true;
+  }
+
+  /**
    * What timed services keep across restarts, in this store ({@link io.berth.core.RunLedger}), or null when the
    * backend keeps none (the default): the work module then provides no ledger.
    */
