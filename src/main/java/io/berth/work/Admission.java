@@ -33,8 +33,16 @@ final class Admission {
   /** Told of every admitted item (from the thread that admitted it): wakes a worker, publishes the event. */
   private final Consumer<Item> admitted;
 
-  /** Items admitted and not finished (in the store or running): at most {@code capacity}. */
+  /**
+   * Items admitted and not finished (in the store or running): at most {@code capacity}. With a store shared by the
+   * nodes of a cluster, only this node's admissions not yet committed: the store's backlog, which every node's
+   * admissions and ends move, counts the rest.
+   */
   private final AtomicInteger reserved = new AtomicInteger();
+  /** How often parked requests look for room again when the store is shared. */
+  private static final long SHARED_RECHECK_MS = 500;
+  /** The store is shared by several nodes ({@link ItemStore#shared()}): capacity bounds the shared backlog. */
+  private final boolean shared;
   /** Requests parked, or on their way to be parked: while any, new requests queue up behind them (FIFO). */
   private final AtomicInteger waiting = new AtomicInteger();
   /** Parked requests on their way to the queue's context, moved there in batches by one task at a time. */
@@ -69,6 +77,7 @@ final class Admission {
   Admission(QueueOptions options, ItemStore store, Consumer<Item> admitted, PayloadBudget budget) {
     this.options = options;
     this.store = store;
+    this.shared = store.shared();
     this.budget = budget;
     this.admitted = admitted;
   }
@@ -78,7 +87,9 @@ final class Admission {
    * store from the last run: they hold slots until they end.
    */
   void open(Context context, String idPrefix, long kept) {
-    reserved.addAndGet((int) Math.min(Integer.MAX_VALUE / 2, kept));
+    if (!shared) {
+      reserved.addAndGet((int) Math.min(Integer.MAX_VALUE / 2, kept));
+    }
     this.vertx = context.owner();
     this.context = context;
     this.idPrefix = idPrefix;
@@ -166,11 +177,26 @@ final class Admission {
 
   /** {@code n} items come back (re-enqueued dead letters): they hold slots, even past the capacity, until they end. */
   void adopt(long n) {
-    reserved.addAndGet((int) Math.min(Integer.MAX_VALUE / 2, n));
+    if (!shared) {
+      reserved.addAndGet((int) Math.min(Integer.MAX_VALUE / 2, n));
+    }
   }
 
-  /** An admitted item ended: its slot is free for the next one (a parked request first). */
+  /**
+   * An admitted item ended: its slot is free for the next one (a parked request first). With a shared store the
+   * slot was given back at commit, and the end shows in the store's backlog; a parked request looks again.
+   */
   void release() {
+    if (shared) {
+      if (waiting.get() > 0) {
+        scheduleHousekeeping();
+      }
+    } else {
+      freeSlot();
+    }
+  }
+
+  private void freeSlot() {
     reserved.decrementAndGet();
     if (waiting.get() > 0) {
       scheduleHousekeeping();
@@ -186,7 +212,11 @@ final class Admission {
   }
 
   private boolean tryReserve() {
-    int capacity = options.capacity();
+    // Shared: the backlog is every node's queued and retrying items (the store's counts, refreshed every few
+    // seconds and moved by this node's own admissions and ends in between), so a cluster-wide bound, approximate.
+    long capacity = shared
+        ? options.capacity() - store.count(ItemState.QUEUED) - store.count(ItemState.RETRYING)
+        : options.capacity();
     for (int a = reserved.get(); a < capacity; a = reserved.get()) {
       if (reserved.compareAndSet(a, a + 1)) {
         return true;
@@ -226,7 +256,7 @@ final class Admission {
       return refused(stored.cause());
     }
     if (stored.result() != null) {   // an unfinished item has its key: nothing was created
-      release();
+      freeSlot();
       return Future.failedFuture(new Duplicate(stored.result()));
     }
     return accepted(item);
@@ -234,6 +264,9 @@ final class Admission {
 
   private Future<String> accepted(Item item) {
     enqueued.increment();
+    if (shared) {
+      freeSlot();   // committed: the shared backlog counts it from here, on every node
+    }
     admitted.accept(item);
     return Future.succeededFuture(item.id);
   }
@@ -284,8 +317,19 @@ final class Admission {
     }
     // All waiters share one timeout, so deadlines grow along the deque: one timer for the head is enough.
     long delay = Math.max(1, TimeUnit.NANOSECONDS.toMillis(head.deadline - System.nanoTime()) + 1);
+    if (shared) {
+      // Ends on other nodes free room without a call here: look again at least twice a second.
+      delay = Math.min(delay, SHARED_RECHECK_MS);
+    }
     waiterTimer = vertx.setTimer(delay, id -> {
       waiterTimer = -1;
+      if (shared) {
+        while (open && !waiters.isEmpty() && tryReserve()) {
+          Waiter w = waiters.pollFirst();
+          waiting.decrementAndGet();
+          admit(w.type, w.payload, w.bytes, w.handler, w.runAt, w.key).onComplete(w.reply);
+        }
+      }
       long now = System.nanoTime();
       for (Waiter w; (w = waiters.peekFirst()) != null && w.deadline - now <= 0; ) {
         waiters.pollFirst();

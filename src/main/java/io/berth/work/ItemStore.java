@@ -53,6 +53,14 @@ interface ItemStore {
   default void useBudget(PayloadBudget budget) {
   }
 
+  /**
+   * True when several nodes share this store (PostgreSQL in a cluster): an item admitted here may end on another
+   * node, so admission bounds the shared backlog ({@link #count} of queued and retrying) instead of counting slots.
+   */
+  default boolean shared() {
+    return false;
+  }
+
   /** True when items survive a restart: a running item cut short by a shutdown then goes back to {@code queued}. */
   default boolean durable() {
     return false;

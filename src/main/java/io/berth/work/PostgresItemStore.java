@@ -662,6 +662,11 @@ final class PostgresItemStore implements ItemStore {
    * between); running and the other final states: this node's.
    */
   @Override
+  public boolean shared() {
+    return true;
+  }
+
+  @Override
   public long count(ItemState state) {
     return switch (state) {
       case QUEUED -> Math.max(0, onDisk.get() - retrying.get()) + buffered.get() + local.size();

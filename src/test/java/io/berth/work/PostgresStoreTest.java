@@ -244,6 +244,35 @@ class PostgresStoreTest {
   }
 
   @Test
+  void capacityBoundsTheSharedBacklogAndItemsEndingOnAnotherNodeFreeIt() {
+    Map<String, String> ranOn = new ConcurrentHashMap<>();
+    QueueOptions options = new QueueOptions("q").capacity(10).fullMode(FullMode.REJECT).concurrency(2);
+    Host a = node("node-a", b -> b.queue(options).handler("t", ctx -> {
+      ranOn.put(ctx.id(), "node-a");
+    }));
+    WorkQueue qa = a.work().queue("q");
+    await(qa.pause());
+    for (int i = 0; i < 10; i++) {
+      enqueue(qa, i);
+    }
+    assertThat(failure(qa.enqueue("t", new JsonObject()))).isInstanceOf(WorkException.class)
+        .hasMessageContaining("full");
+    // B counts the same backlog from the table: the queue is full there too.
+    Host b = node("node-b", x -> x.queue(new QueueOptions("q").capacity(10).fullMode(FullMode.REJECT)
+        .concurrency(2)).handler("t", ctx -> {
+          ranOn.put(ctx.id(), "node-b");
+        }));
+    WorkQueue qb = b.work().queue("q");
+    assertThat(failure(qb.enqueue("t", new JsonObject()))).isInstanceOf(WorkException.class)
+        .hasMessageContaining("full");
+    // The items run (on either node); A, whose admissions they were, has room again once they ended anywhere.
+    await(qb.resume());
+    await().atMost(Duration.ofSeconds(10)).until(() -> ranOn.size() == 10);
+    await().atMost(Duration.ofSeconds(15)).until(() -> qa.enqueue("t", new JsonObject()).transform(ar ->
+        io.vertx.core.Future.succeededFuture(ar.succeeded())).toCompletionStage().toCompletableFuture().get());
+  }
+
+  @Test
   void itemsEnqueuedOnABusyNodeRunOnTheIdleOne() throws Exception {
     CountDownLatch busy = new CountDownLatch(1);
     Map<String, String> ranOn = new ConcurrentHashMap<>();
