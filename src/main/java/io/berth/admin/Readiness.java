@@ -3,6 +3,7 @@ package io.berth.admin;
 import io.berth.core.HostView;
 import io.berth.core.ServiceInfo;
 import io.berth.core.ServiceState;
+import io.berth.work.WorkQueues;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -51,8 +52,13 @@ final class Readiness {
       }
     }
     boolean running = host.lifetime().isReady();
-    boolean servicesOk = !criticalFailed;
+    // A store that cannot be reached refuses every enqueue: not ready, so a load balancer sends work elsewhere.
+    boolean storeOk = host.feature(WorkQueues.class).map(WorkQueues::storeAvailable).orElse(true);
+    boolean servicesOk = !criticalFailed && storeOk;
     JsonObject body = new JsonObject().put("state", host.lifetime().state().label()).put("failed", failed);
+    if (!storeOk) {
+      body.put("store", "unavailable");
+    }
     if (checks.isEmpty()) {
       return Future.succeededFuture(answer(running && servicesOk, body.put("checks", new JsonArray())));
     }

@@ -209,6 +209,7 @@ public final class WorkModule implements HostModule {
       queues.put(o.name(), new WorkQueue(d));
       services.put("queue:" + o.name(), d);
     }
-    return new WorkQueues(Collections.unmodifiableMap(queues), Collections.unmodifiableMap(services), fire, host);
+    return new WorkQueues(Collections.unmodifiableMap(queues), Collections.unmodifiableMap(services), fire, host,
+        db == null ? () -> true : db::available);
   }
 }

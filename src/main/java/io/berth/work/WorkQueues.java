@@ -32,12 +32,23 @@ public final class WorkQueues {
   private final Map<String, HostedService> services;
   private final Fire fire;
   private final HostView host;
+  private final java.util.function.BooleanSupplier storeAvailable;
 
-  WorkQueues(Map<String, WorkQueue> queues, Map<String, HostedService> services, Fire fire, HostView host) {
+  WorkQueues(Map<String, WorkQueue> queues, Map<String, HostedService> services, Fire fire, HostView host,
+             java.util.function.BooleanSupplier storeAvailable) {
     this.queues = queues;
     this.services = services;
     this.fire = fire;
     this.host = host;
+    this.storeAvailable = storeAvailable;
+  }
+
+  /**
+   * Whether the store answered its last statement (always true in memory): false while a PostgreSQL server is away,
+   * and then enqueues fail with {@code store_unavailable} and readiness reports it.
+   */
+  public boolean storeAvailable() {
+    return storeAvailable.getAsBoolean();
   }
 
   /** The event-bus address of queue {@code name}. */

@@ -62,6 +62,7 @@ class PostgresOutageTest {
       Throwable refused = WorkTesting.failure(q.enqueue("t", new JsonObject()));
       assertThat(refused).isInstanceOf(WorkException.class);
       assertThat(((WorkException) refused).code()).isEqualTo(WorkException.STORE_UNAVAILABLE);
+      assertThat(host.work().storeAvailable()).as("what readiness reports").isFalse();
       assertThat(logs.messages()).anyMatch(m -> m.contains("is unavailable") && !m.contains(Postgres.PASSWORD));
 
       pg.restart();
@@ -77,6 +78,7 @@ class PostgresOutageTest {
       });
       await().atMost(Duration.ofSeconds(10)).until(() -> ran.contains(after[0]));
       assertThat(logs.messages()).anyMatch(m -> m.contains("is reachable again"));
+      assertThat(host.work().storeAvailable()).isTrue();
     } finally {
       await(host.stop());
     }
