@@ -58,6 +58,8 @@ final class Dispatcher implements HostedService {
   private static final long UNDEPLOY_AFTER_CUT_MS = 100;
   /** The reason on the tokens the stop cancels. */
   static final String SHUTDOWN = "shutdown";
+  /** With a store shared by several nodes, a cancel of a running item is published here for the node running it. */
+  static final String CANCEL_PREFIX = "berth.cancel.";
   /** How many ids of lost items the stop's log line names (the count is always there). */
   private static final int IDS_LOGGED = 10;
 
@@ -84,6 +86,8 @@ final class Dispatcher implements HostedService {
   private Vertx vertx;
   private ServiceRegistry registry;
   private MessageConsumer<Object> consumer;
+  /** With a shared store: cancels of items running here, asked by any node ({@value #CANCEL_PREFIX}{@code <queue>}). */
+  private MessageConsumer<String> cancels;
   private Worker[] workers = new Worker[0];
 
   Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host, StoreBackend backend) {
@@ -163,6 +167,10 @@ final class Dispatcher implements HostedService {
         })
         .compose(v -> {
           consumer = vertx.eventBus().consumer(address, this::onMessage);
+          if (store.shared()) {
+            cancels = vertx.eventBus().consumer(CANCEL_PREFIX + name(), m -> cancelRunning(m.body()));
+            return consumer.completion().compose(x -> cancels.completion());
+          }
           return consumer.completion();
         }).map(v -> {
           state = State.RUNNING;
@@ -238,7 +246,9 @@ final class Dispatcher implements HostedService {
           return Future.succeededFuture();
         });
       }
-      return undeploy.transform(x -> consumer.unregister()).transform(ar2 -> {
+      return undeploy.transform(x -> consumer.unregister())
+          .transform(x -> cancels == null ? Future.<Void>succeededFuture() : cancels.unregister())
+          .transform(ar2 -> {
         state = State.STOPPED;
         return ar.succeeded() ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(ar.cause());
       });
@@ -330,14 +340,21 @@ final class Dispatcher implements HostedService {
           ItemStatus s = c.now();
           events.publish(new ItemEvent(name(), s.id(), s.type(), ItemState.CANCELLED, s.attempts(), s.error()));
         }
-      } else if (c.was() == ItemState.RUNNING) {
-        for (Worker w : workers) {
-          if (w.cancel(id, CANCELLED)) {
-            break;
-          }
-        }
+      } else if (c.was() == ItemState.RUNNING && !cancelRunning(id) && store.shared()) {
+        // Running on another node of the cluster: its dispatcher cancels the token there.
+        vertx.eventBus().publish(CANCEL_PREFIX + name(), id);
       }
     }));
+  }
+
+  /** Cancels the token of item {@code id} if one of this node's workers runs it; false when none does. */
+  private boolean cancelRunning(String id) {
+    for (Worker w : workers) {
+      if (w.cancel(id, CANCELLED)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- dead letters

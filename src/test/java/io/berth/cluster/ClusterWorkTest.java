@@ -1,0 +1,96 @@
+package io.berth.cluster;
+
+import io.berth.config.ConfigReader;
+import io.berth.core.HostOptions;
+import io.berth.host.Host;
+import io.berth.testing.Await;
+import io.berth.testing.Postgres;
+import io.berth.work.ItemState;
+import io.berth.work.ItemStatus;
+import io.berth.work.QueueOptions;
+import io.berth.work.WorkQueue;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Work across a real cluster: two clustered hosts in one JVM (Hazelcast on 127.0.0.1) on one PostgreSQL store. A
+ * cancel asked on one node stops the item where it runs, on the other node.
+ */
+class ClusterWorkTest {
+
+  private static final Postgres pg = Postgres.shared();
+  private final List<Host> hosts = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() {
+    List<Host> reversed = new ArrayList<>(hosts);
+    Collections.reverse(reversed);
+    reversed.forEach(Host::stop);
+    for (Host h : reversed) {
+      Await.result(h.lifetime().stopped(), 30);
+    }
+  }
+
+  private static List<String> members(int n) throws IOException {
+    List<String> members = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        members.add("127.0.0.1:" + s.getLocalPort());
+      }
+    }
+    return members;
+  }
+
+  private Host node(String cluster, List<String> members, int index, String database) {
+    String member = members.get(index);
+    JsonObject store = new JsonObject().put("type", "postgres").put("url", pg.url(database))
+        .put("user", Postgres.USER).put("password", Postgres.PASSWORD).put("pollInterval", "200ms");
+    Host host = Host.builder()
+        .cluster(new ClusterOptions().name(cluster).members(members).host("127.0.0.1")
+            .port(Integer.parseInt(member.substring(member.indexOf(':') + 1))))
+        .config(ConfigReader.of(new JsonObject().put("store", store)))
+        .options(new HostOptions().shutdownTimeout(Duration.ofSeconds(3)))
+        .queue(new QueueOptions("q").concurrency(2))
+        .handler("slow", ctx -> {
+          // Runs until cancelled (or 30 s, far past the test's bound).
+          ctx.token().sleep(Duration.ofSeconds(30));
+        })
+        .build();
+    hosts.add(host);
+    Await.result(host.start(), 30);
+    return host;
+  }
+
+  @Test
+  void aCancelOnOneNodeStopsTheItemRunningOnTheOther() throws Exception {
+    String cluster = "berth-work-" + UUID.randomUUID();
+    List<String> members = members(2);
+    String database = pg.database();
+    Host a = node(cluster, members, 0, database);
+    Host b = node(cluster, members, 1, database);
+    WorkQueue qa = a.work().queue("q");
+    String id = Await.result(qa.enqueue("slow", new JsonObject()), 10);
+    await().atMost(Duration.ofSeconds(10)).until(() -> state(qa, id) == ItemState.RUNNING);
+    ItemStatus running = Await.result(qa.find(id), 10).orElseThrow();
+    // Cancel from the node that does NOT run it: only the cluster's bus can reach the worker.
+    Host other = running.node().equals(a.lifetime().nodeId()) ? b : a;
+    assertThat(Await.result(other.work().queue("q").cancel(id), 10)).contains(ItemState.RUNNING);
+    await().atMost(Duration.ofSeconds(10)).until(() -> state(qa, id) == ItemState.CANCELLED);
+  }
+
+  private static ItemState state(WorkQueue q, String id) {
+    return Await.result(q.find(id), 10).map(ItemStatus::state).orElse(null);
+  }
+}
