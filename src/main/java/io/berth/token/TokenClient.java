@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A token as a node that does not hold its refresher sees it, in a cluster where the token's service is a
@@ -30,6 +31,8 @@ final class TokenClient {
   static final String REFRESH = "refresh";
   /** How long an answer with no planned refresh (the holder was fetching) is kept before asking again. */
   static final long UNPLANNED_STALE_MS = 1_000;
+  /** How long a node whose copy is due for renewal but unexpired waits for the holder before serving the copy. */
+  static final long STALE_ASK_MS = 1_000;
   /** The pause between asks while no node answers (a failover under way). */
   private static final long RETRY_MS = 100;
   private static final List<String> CODES = List.of(TokenException.UNAVAILABLE, TokenException.REFRESH_FAILED,
@@ -83,7 +86,12 @@ final class TokenClient {
     if (c != null && now < c.staleAt()) {
       return Future.succeededFuture(c.value());
     }
-    return ask().map(Cached::value).recover(e -> {
+    Future<Cached> asked = ask();
+    if (c != null && now < c.expiresAt()) {
+      // A holder that died may leave the ask unanswered until its timeout: the copy here is good meanwhile.
+      asked = asked.timeout(STALE_ASK_MS, TimeUnit.MILLISECONDS);
+    }
+    return asked.map(Cached::value).recover(e -> {
       Cached still = cached;
       if (still != null && System.currentTimeMillis() < still.expiresAt()) {
         // No holder answers (a failover under way): the token it handed out is good until it expires.
@@ -158,7 +166,7 @@ final class TokenClient {
   private void attempt(String op, JsonObject body, long deadline, long timeout, Promise<Cached> result) {
     long left = deadline - System.currentTimeMillis();
     vertx.eventBus().<JsonObject>request(address(name, op), body, new DeliveryOptions()
-            .setSendTimeout(Math.max(1, Math.min(timeout, left))).setLocalOnly(false))
+            .setSendTimeout(Math.max(1, Math.min(timeout, left))))
         .onSuccess(m -> result.complete(keep(m.body())))
         .onFailure(e -> {
           boolean noHolder = e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE;

@@ -248,8 +248,9 @@ final class TokenRefresher implements HostedService {
       default -> result = currentOnLoop();
     }
     result.onComplete(ar -> {
+      // The token held now: the one just answered, or one fetched meanwhile, which is newer.
       Held h = held;
-      if (ar.succeeded() && h != null && h.value().equals(ar.result())) {
+      if (ar.succeeded() && h != null && h.valid()) {
         m.reply(new JsonObject()
             .put("value", h.value())
             .put("version", h.version())
@@ -257,7 +258,7 @@ final class TokenRefresher implements HostedService {
             .put("staleAt", nextRefreshAt == null ? null : nextRefreshAt.toEpochMilli())
             .put("refreshedAt", lastRefreshAt == null ? null : lastRefreshAt.toEpochMilli()));
       } else if (ar.succeeded()) {
-        m.fail(TokenClient.failureCode(TokenException.UNAVAILABLE), "Token '" + name + "' changed while answering");
+        m.fail(TokenClient.failureCode(TokenException.UNAVAILABLE), "Token '" + name + "' expired while answering");
       } else if (ar.cause() instanceof TokenException e) {
         m.fail(TokenClient.failureCode(e.code()), e.getMessage());
       } else {
