@@ -169,7 +169,9 @@ final class TokenClient {
             .setSendTimeout(Math.max(1, Math.min(timeout, left))))
         .onSuccess(m -> result.complete(keep(m.body())))
         .onFailure(e -> {
-          boolean noHolder = e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE;
+          // No consumer, no answer, or a holder that is just stopping (it lost its lease): another node takes over.
+          boolean noHolder = e instanceof ReplyException r && (r.failureType() != ReplyFailure.RECIPIENT_FAILURE
+              || r.failureCode() == failureCode(TokenException.STOPPED));
           if (noHolder && System.currentTimeMillis() + RETRY_MS < deadline) {
             vertx.setTimer(RETRY_MS, id -> attempt(op, body, deadline, timeout, result));
             return;
