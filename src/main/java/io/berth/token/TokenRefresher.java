@@ -623,6 +623,11 @@ final class TokenRefresher implements HostedService {
     boolean valid() {
       return System.currentTimeMillis() < expiresAtMillis;
     }
+
+    @Override
+    public String toString() {
+      return "Held[version=" + version + ", expiresAt=" + expiresAtMillis + "]";   // never the value
+    }
   }
 
   private record Fetched(String value, Duration lifetime) {
