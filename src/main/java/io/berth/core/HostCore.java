@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -856,6 +857,8 @@ public final class HostCore implements HostView {
     private final List<Registration> first = new ArrayList<>();
     private final List<Registration> inOrder = new ArrayList<>();
     private Registration edge;
+    /** Modules' services that are singletons when the host has leases ({@link ModuleContext#service}). */
+    private final Set<String> singletonsInCluster = new HashSet<>();
 
     Assembly(Builder b) {
       this.b = b;
@@ -933,7 +936,8 @@ public final class HostCore implements HostView {
       if (r.edgeAddress() != null) {
         return false;
       }
-      boolean singleton = wanted != null ? wanted : r.kind() == ServiceKind.TIMED && leases != null;
+      boolean singleton = wanted != null ? wanted
+          : (r.kind() == ServiceKind.TIMED || singletonsInCluster.contains(r.name())) && leases != null;
       if (singleton && leases == null) {
         throw new ConfigException(section.key("singleton"), "needs the cluster with the PostgreSQL store"
             + " (cluster.enabled: true and store.type: postgres): a singleton's lease lives in the shared store");
@@ -996,12 +1000,22 @@ public final class HostCore implements HostView {
       @Override
       public void service(String name, ServiceKind kind, Placement placement, HostedService service,
                           Duration startTimeout) {
+        service(name, kind, placement, service, startTimeout, false);
+      }
+
+      @Override
+      public void service(String name, ServiceKind kind, Placement placement, HostedService service,
+                          Duration startTimeout, boolean singletonInCluster) {
         ServiceOptions o = new ServiceOptions().name(name);
         if (startTimeout != null) {
           o.startTimeout(startTimeout);
         }
         Registration r = new Registration(name, kind, o, Objects.requireNonNull(service), null);
         (placement == Placement.FIRST ? first : inOrder).add(r);
+        if (singletonInCluster) {
+          // Decided in singleton(...), once every module registered: the cluster module may come after this one.
+          singletonsInCluster.add(name);
+        }
       }
 
       @Override

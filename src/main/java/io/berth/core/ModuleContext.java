@@ -39,6 +39,21 @@ public interface ModuleContext {
   void service(String name, ServiceKind kind, Placement placement, HostedService service, Duration startTimeout);
 
   /**
+   * Adds a hosted service as {@link #service(String, ServiceKind, Placement, HostedService, Duration)} does; with
+   * {@code singletonInCluster}, when the host has singleton leases (a cluster with the shared store) it runs on one
+   * node of the cluster at a time and waits in {@code standby} on the others, and without them it is an ordinary
+   * service. {@code services.<name>.singleton} overrides either way. A context without cluster singletons (a test's)
+   * refuses {@code singletonInCluster}.
+   */
+  default void service(String name, ServiceKind kind, Placement placement, HostedService service, Duration startTimeout,
+                       boolean singletonInCluster) {
+    if (singletonInCluster) {
+      throw new UnsupportedOperationException("this module context has no cluster singletons");
+    }
+    service(name, kind, placement, service, startTimeout);
+  }
+
+  /**
    * Adds the edge service (the HTTP server): started after every other service is running, stopped first; its
    * bound address reaches the lifetime once it has started. A host has at most one.
    */

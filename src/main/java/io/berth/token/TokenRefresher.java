@@ -11,6 +11,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
@@ -24,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -76,6 +79,12 @@ final class TokenRefresher implements HostedService {
   private final List<Promise<String>> firstWaiters = new ArrayList<>();
   private final List<Promise<String>> attemptWaiters = new ArrayList<>();
 
+  /** In a cluster: what the previous holder fetched (adopted instead of a fetch while fresh), or null. */
+  private volatile TokenClient.Cached seed;
+  /** In a cluster: answers the other nodes' requests on {@code berth.tokens.<name>.*} while it runs. */
+  private volatile boolean serveCluster;
+  private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+
   TokenRefresher(TokenOptions options) {
     this.options = options;
     this.name = options.name();
@@ -86,6 +95,15 @@ final class TokenRefresher implements HostedService {
   }
 
   // ---------------------------------------------------------------- hosted service
+
+  /**
+   * Before its start, in a cluster: answer the other nodes' requests, and adopt {@code seed} (what this node had from
+   * the previous holder; null: none) instead of fetching while it is fresh.
+   */
+  void clustered(TokenClient.Cached seed) {
+    this.seed = seed;
+    this.serveCluster = true;
+  }
 
   @Override
   public Future<Void> start(ServiceContext ctx) {
@@ -116,17 +134,34 @@ final class TokenRefresher implements HostedService {
         closeStartWindow();
       });
       TokenRefresher.this.context = context;
-      log.info("Token '{}': fetching the first token from {} {}", name, options.method(),
-          redactor.redact(options.displayUrl()));
-      fetch();
+      if (seed != null && System.currentTimeMillis() < seed.staleAt()) {
+        adopt(seed);
+      } else {
+        log.info("Token '{}': fetching the first token from {} {}", name, options.method(),
+            redactor.redact(options.displayUrl()));
+        fetch();
+      }
       contextReady.complete();
-      return Future.succeededFuture();
+      if (!serveCluster) {
+        return Future.succeededFuture();
+      }
+      // The other nodes ask here; the registrations have reached the cluster once these complete.
+      List<Future<Void>> registered = new ArrayList<>();
+      for (String op : List.of(TokenClient.CURRENT, TokenClient.INVALIDATE, TokenClient.REFRESH)) {
+        MessageConsumer<JsonObject> c = vertx.eventBus().consumer(TokenClient.address(name, op),
+            m -> answer(op, m));
+        consumers.add(c);
+        registered.add(c.completion());
+      }
+      return Future.all(registered);
     }
 
     @Override
     public Future<?> stop() {
       stopped = true;
       loopStopped = true;
+      consumers.forEach(MessageConsumer::unregister);
+      consumers.clear();
       for (long t : new long[] {refreshTimer, retryTimer, expiryTimer, startTimer}) {
         if (t != -1) {
           vertx.cancelTimer(t);
@@ -190,6 +225,77 @@ final class TokenRefresher implements HostedService {
 
   TokenInfo info() {
     return info;
+  }
+
+  // ---------------------------------------------------------------- cluster (on the context)
+
+  /**
+   * Answers another node's request with the current token: the value travels only in this reply, to the node that
+   * asked, never in a publish, an event or a log. An invalidation names the token by its version: when that is the
+   * current one, this is one invalidation like a local one (single flight); an older version gets the current token
+   * with no fetch.
+   */
+  private void answer(String op, Message<JsonObject> m) {
+    Future<String> result;
+    switch (op) {
+      case TokenClient.INVALIDATE -> {
+        Held h = held;
+        String version = m.body() == null ? null : m.body().getString("version");
+        // A version that is not the current one (or none) can never match: invalidate() then hands the current one.
+        result = invalidate(h != null && h.version().equals(version) ? h.value() : null);
+      }
+      case TokenClient.REFRESH -> result = refresh();
+      default -> result = currentOnLoop();
+    }
+    result.onComplete(ar -> {
+      // The token held now: the one just answered, or one fetched meanwhile, which is newer.
+      Held h = held;
+      if (ar.succeeded() && h != null && h.valid()) {
+        m.reply(new JsonObject()
+            .put("value", h.value())
+            .put("version", h.version())
+            .put("expiresAt", h.expiresAtMillis())
+            .put("staleAt", nextRefreshAt == null ? null : nextRefreshAt.toEpochMilli())
+            .put("refreshedAt", lastRefreshAt == null ? null : lastRefreshAt.toEpochMilli()));
+      } else if (ar.succeeded()) {
+        m.fail(TokenClient.failureCode(TokenException.UNAVAILABLE), "Token '" + name + "' expired while answering");
+      } else if (ar.cause() instanceof TokenException e) {
+        m.fail(TokenClient.failureCode(e.code()), e.getMessage());
+      } else {
+        m.fail(TokenClient.failureCode(TokenException.UNAVAILABLE), redactor.redact(describe(ar.cause())));
+      }
+    });
+  }
+
+  /**
+   * Takes over the token the previous holder fetched (this node had it from there), so that a failover costs no
+   * fetch: it is served until the previous holder's planned refresh, when this node refreshes it.
+   */
+  private void adopt(TokenClient.Cached c) {
+    long now = System.currentTimeMillis();
+    redactor = secrets.with(c.value());
+    held = new Held(c.value(), c.version(), c.expiresAt());
+    lastRefreshAt = c.refreshedAt() > 0 ? Instant.ofEpochMilli(c.refreshedAt()) : null;
+    expiresAt = Instant.ofEpochMilli(c.expiresAt());
+    expiryTimer = vertx.setTimer(Math.max(1, c.expiresAt() - now), id -> {
+      expiryTimer = -1;
+      onExpired();
+    });
+    long delay = Math.max(1, c.staleAt() - now);
+    nextRefreshAt = Instant.ofEpochMilli(now + delay);
+    refreshTimer = vertx.setTimer(delay, id -> {
+      refreshTimer = -1;
+      if (inFlight == null) {
+        fetch();
+      }
+    });
+    log.info("Token '{}': serving the token the previous holder fetched (valid for {}s more), next refresh in {}ms",
+        name, (c.expiresAt() - now) / 1000, delay);
+    cancelTimer(startTimer);
+    startTimer = -1;
+    startWindowOpen = false;
+    startup.tryComplete();
+    publish();
   }
 
   // ---------------------------------------------------------------- state machine (on the context)
@@ -256,7 +362,7 @@ final class TokenRefresher implements HostedService {
     long lifeMs = f.lifetime().toMillis();
     Held previous = held;
     redactor = secrets.with(f.value(), previous == null ? null : previous.value());
-    held = new Held(f.value(), now.toEpochMilli() + lifeMs);
+    held = new Held(f.value(), UUID.randomUUID().toString(), now.toEpochMilli() + lifeMs);
     failures = 0;
     lastError = null;
     lastRefreshAt = now;
@@ -512,9 +618,15 @@ final class TokenRefresher implements HostedService {
     copy.forEach(p -> p.tryFail(e));
   }
 
-  private record Held(String value, long expiresAtMillis) {
+  /** A token and its version: a random id that names it on the event bus, where its value never goes unasked. */
+  private record Held(String value, String version, long expiresAtMillis) {
     boolean valid() {
       return System.currentTimeMillis() < expiresAtMillis;
+    }
+
+    @Override
+    public String toString() {
+      return "Held[version=" + version + ", expiresAt=" + expiresAtMillis + "]";   // never the value
     }
   }
 

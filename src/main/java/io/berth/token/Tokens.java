@@ -2,7 +2,9 @@ package io.berth.token;
 
 import io.berth.config.ConfigReader;
 import io.berth.core.HostModule;
+import io.berth.core.HostView;
 import io.berth.core.ModuleContext;
+import io.berth.core.ServiceInfo;
 import io.berth.core.ServiceKind;
 import io.vertx.core.Future;
 
@@ -13,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The shared access tokens of a host: one refresher per configured token fetches it at start and refreshes it
@@ -28,6 +31,13 @@ import java.util.Set;
  * <p>Each token runs as the hosted service {@code token:<name>} (see {@link #serviceName(String)}), whose start
  * waits for the first token up to its {@code startTimeout} and never fails the host. State changes are published on
  * {@code berth.tokens.<name>} as {@code {"token", "state", "expiresAt", "refreshedAt", "lastError"}}, never the value.
+ *
+ * <p>In a cluster with singleton leases each token's service is a singleton: one node (the lease holder) fetches and
+ * refreshes, and answers the others' requests on the clustered event bus ({@code berth.tokens.<name>.current},
+ * {@code .invalidate}, {@code .refresh}); the others keep its answer until its planned refresh, and serve it until it
+ * expires while no node answers (a failover). An {@link #invalidate} from any node is one refresh cluster-wide. The
+ * value crosses the bus only in a reply to the node that asked: run the cluster's bus on a trusted network or TLS.
+ * {@code services.token:<name>.singleton: false} makes every node fetch its own.
  */
 public final class Tokens implements HostModule {
 
@@ -37,12 +47,15 @@ public final class Tokens implements HostModule {
   /** Added to a token's startTimeout to bound its hosted service's start, which itself never takes longer. */
   private static final Duration START_MARGIN = Duration.ofSeconds(5);
 
-  private final Map<String, TokenRefresher> refreshers;
+  private final Map<String, TokenService> refreshers;
+  private volatile HostView host;
+  /** Per token, whether its service is a cluster singleton: fixed once the host is built. */
+  private final Map<String, Boolean> singletons = new ConcurrentHashMap<>();
 
   private Tokens(List<TokenOptions> options) {
-    Map<String, TokenRefresher> map = new LinkedHashMap<>();
+    Map<String, TokenService> map = new LinkedHashMap<>();
     for (TokenOptions o : options) {
-      if (map.put(o.name(), new TokenRefresher(o)) != null) {
+      if (map.put(o.name(), new TokenService(o, () -> singleton(o.name()))) != null) {
         throw new IllegalArgumentException("token '" + o.name() + "' is defined twice");
       }
     }
@@ -83,11 +96,41 @@ public final class Tokens implements HostModule {
    */
   @Override
   public void register(ModuleContext context) {
-    for (TokenRefresher r : refreshers.values()) {
+    host = context.host();
+    for (TokenService r : refreshers.values()) {
+      r.vertx(context.vertx());
+      // In a cluster with singleton leases, one node fetches and refreshes; the others ask it (see TokenClient).
       context.service(serviceName(r.options.name()), ServiceKind.HOSTED, ModuleContext.Placement.IN_ORDER, r,
-          r.options.startTimeout().plus(START_MARGIN));
+          r.options.startTimeout().plus(START_MARGIN), true);
     }
     context.provide(Tokens.class, this);
+  }
+
+  /** Whether token {@code name}'s service runs on one node of a cluster at a time (false until the host is built). */
+  private boolean singleton(String name) {
+    Boolean known = singletons.get(name);
+    if (known != null) {
+      return known;
+    }
+    HostView h = host;
+    if (h == null) {
+      return false;
+    }
+    List<ServiceInfo> services;
+    try {
+      services = h.services();
+    } catch (RuntimeException e) {
+      return false;   // the host is still being built
+    }
+    String service = serviceName(name);
+    for (ServiceInfo s : services) {
+      if (s.name().equals(service)) {
+        boolean singleton = s.details().getBoolean("singleton", false);
+        singletons.put(name, singleton);
+        return singleton;
+      }
+    }
+    return false;
   }
 
   /** The token names, in definition order. */
@@ -100,7 +143,7 @@ public final class Tokens implements HostModule {
    * {@link TokenException} whose code is {@code unknown_token} or {@code token_unavailable} (no unexpired token).
    */
   public Future<String> current(String name) {
-    TokenRefresher r = refreshers.get(name);
+    TokenService r = refreshers.get(name);
     return r == null ? unknown(name) : r.current();
   }
 
@@ -111,7 +154,7 @@ public final class Tokens implements HostModule {
    * with backoff, this waits for the next attempt rather than fetching again.
    */
   public Future<String> invalidate(String name, String token) {
-    TokenRefresher r = refreshers.get(name);
+    TokenService r = refreshers.get(name);
     return r == null ? unknown(name) : r.invalidate(token);
   }
 
@@ -120,18 +163,18 @@ public final class Tokens implements HostModule {
    * {@link TokenException}: {@code unknown_token} (404), or {@code refresh_failed} naming the upstream's answer.
    */
   public Future<TokenInfo> refresh(String name) {
-    TokenRefresher r = refreshers.get(name);
-    return r == null ? unknown(name) : r.refresh().map(v -> r.info());
+    TokenService r = refreshers.get(name);
+    return r == null ? unknown(name) : r.refresh();
   }
 
   /** Every token's state, in definition order: never a token value. */
   public List<TokenInfo> list() {
-    return refreshers.values().stream().map(TokenRefresher::info).toList();
+    return refreshers.values().stream().map(TokenService::info).toList();
   }
 
   /** One token's state, or null when there is no token of that name. */
   public TokenInfo info(String name) {
-    TokenRefresher r = refreshers.get(name);
+    TokenService r = refreshers.get(name);
     return r == null ? null : r.info();
   }
 

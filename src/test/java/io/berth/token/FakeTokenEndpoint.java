@@ -16,15 +16,17 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A token endpoint like WeChat's on 127.0.0.1, port 0: it counts its calls, and every token it hands out
- * invalidates the previous one. {@code /api?access_token=} answers like an API that checks the token.
+ * invalidates the previous one. {@code /api?access_token=} answers like an API that checks the token. Public for
+ * the cluster's token test.
  */
-final class FakeTokenEndpoint {
+public final class FakeTokenEndpoint {
 
   enum Mode { OK, HTTP_500, ERRCODE, MISSING_FIELD, HANG }
 
   volatile Mode mode = Mode.OK;
   volatile int expiresIn = 7200;
-  final AtomicInteger fetches = new AtomicInteger();
+  /** Every call of {@code /token}, answered or not. */
+  public final AtomicInteger fetches = new AtomicInteger();
   final AtomicInteger apiCalls = new AtomicInteger();
   final List<Long> fetchNanos = Collections.synchronizedList(new ArrayList<>());
   final List<JsonObject> requests = Collections.synchronizedList(new ArrayList<>());
@@ -32,7 +34,7 @@ final class FakeTokenEndpoint {
   private final AtomicReference<String> latest = new AtomicReference<>();
   private HttpServer server;
 
-  static Future<FakeTokenEndpoint> start(Vertx vertx) {
+  public static Future<FakeTokenEndpoint> start(Vertx vertx) {
     FakeTokenEndpoint e = new FakeTokenEndpoint();
     Router router = Router.router(vertx);
     router.route("/token").handler(BodyHandler.create()).handler(e::token);
@@ -43,7 +45,7 @@ final class FakeTokenEndpoint {
     });
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.actualPort() + "/token";
   }
 
@@ -51,7 +53,8 @@ final class FakeTokenEndpoint {
     return "http://127.0.0.1:" + server.actualPort() + "/api";
   }
 
-  String latest() {
+  /** The token handed out last (the only valid one). */
+  public String latest() {
     return latest.get();
   }
 
