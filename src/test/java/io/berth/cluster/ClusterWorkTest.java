@@ -66,6 +66,7 @@ class ClusterWorkTest {
         .handler("slow", ctx -> {
           // Runs until cancelled (or 30 s, far past the test's bound).
           ctx.token().sleep(Duration.ofSeconds(30));
+          ctx.token().throwIfCancellationRequested();
         })
         .build();
     hosts.add(host);
@@ -87,7 +88,8 @@ class ClusterWorkTest {
     // Cancel from the node that does NOT run it: only the cluster's bus can reach the worker.
     Host other = running.node().equals(a.lifetime().nodeId()) ? b : a;
     assertThat(Await.result(other.work().queue("q").cancel(id), 10)).contains(ItemState.RUNNING);
-    await().atMost(Duration.ofSeconds(10)).until(() -> state(qa, id) == ItemState.CANCELLED);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(Await.result(qa.find(id), 10).orElseThrow().toJson().getString("status")).isEqualTo("cancelled"));
   }
 
   private static ItemState state(WorkQueue q, String id) {
