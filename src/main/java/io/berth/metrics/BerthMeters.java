@@ -9,10 +9,12 @@ import io.berth.core.ServiceKind;
 import io.berth.core.ServiceState;
 import io.berth.core.TimedRunEvent;
 import io.berth.work.ItemEvent;
+import io.berth.work.StoreStats;
 import io.berth.work.WorkQueue;
 import io.berth.work.WorkQueues;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -86,6 +88,14 @@ final class BerthMeters implements HostListener {
   /** Registers the meters read from the host (once per queue and service); called before each scrape. */
   void bind() {
     host.feature(WorkQueues.class).ifPresent(queues -> {
+      queues.storeStats().filter(stats -> bound.add("store")).ifPresent(stats -> {
+        FunctionTimer.builder("berth.store.commit", stats, StoreStats::commits, StoreStats::commitSeconds,
+            TimeUnit.SECONDS).description("Commits of the durable store (transactions or batches) and their time")
+            .register(registry);
+        FunctionCounter.builder("berth.store.operations", stats, StoreStats::operations)
+            .description("Operations the commits carried: divided by the commits, the group size of group commit")
+            .register(registry);
+      });
       for (String name : queues.names()) {
         if (bound.add("queue:" + name)) {
           WorkQueue q = queues.queue(name);

@@ -75,9 +75,11 @@ final class PostgresBatcher {
     for (Entry e : batch) {
       rows.add(e.row());
     }
+    long begun = System.nanoTime();
     db.issue(pool -> pool.preparedQuery(sql).executeBatch(rows)).onComplete(ar -> {
       inFlight.decrementAndGet();
       if (ar.succeeded()) {
+        db.stats().committed(batch.size(), System.nanoTime() - begun);
         RowSet<Row> rs = ar.result();
         for (Entry e : batch) {
           e.done().complete(rs);

@@ -100,6 +100,7 @@ final class PostgresDatabase implements StoreBackend {
    */
   private final Context home;
   private final List<PostgresItemStore> stores = new CopyOnWriteArrayList<>();
+  private final StoreStats stats = new StoreStats();
   private final long tickTimer;
   private final long renewTimer;
   private volatile boolean available = true;
@@ -340,6 +341,11 @@ final class PostgresDatabase implements StoreBackend {
    * Whether the server answered the last statement (false from a failed connection until one succeeds): for the
    * readiness check.
    */
+  @Override
+  public StoreStats stats() {
+    return stats;
+  }
+
   @Override
   public boolean available() {
     return available;

@@ -56,6 +56,7 @@ final class SqliteDatabase implements StoreBackend {
   private final Connection connection;
   private final BlockingQueue<Op> ops = new LinkedBlockingQueue<>();
   private final List<SqliteItemStore> stores = new CopyOnWriteArrayList<>();
+  private final StoreStats stats = new StoreStats();
   private final Thread writer;
   private volatile boolean closing;
   private volatile boolean closed;
@@ -314,7 +315,13 @@ final class SqliteDatabase implements StoreBackend {
     return Math.max(0, wait);
   }
 
+  @Override
+  public StoreStats stats() {
+    return stats;
+  }
+
   private void transaction(List<Op> batch) {
+    long begun = System.nanoTime();
     List<Op> done = new ArrayList<>(batch.size());
     List<Op> refused = new ArrayList<>();
     List<Throwable> why = new ArrayList<>();
@@ -336,6 +343,9 @@ final class SqliteDatabase implements StoreBackend {
         s.claimAhead(connection, now);
       }
       connection.commit();
+      if (!batch.isEmpty()) {
+        stats.committed(batch.size(), System.nanoTime() - begun);
+      }
     } catch (SQLException | RuntimeException e) {
       rollback();
       for (SqliteItemStore s : stores) {

@@ -31,6 +31,11 @@ interface StoreBackend {
     return null;
   }
 
+  /** What its commits cost (for the metrics), or null when it does not count them. */
+  default StoreStats stats() {
+    return null;
+  }
+
   /** Closes the backend once the queues stopped: waits for the writes in flight. Never throws. */
   void close();
 }

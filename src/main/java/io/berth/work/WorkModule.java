@@ -210,6 +210,6 @@ public final class WorkModule implements HostModule {
       services.put("queue:" + o.name(), d);
     }
     return new WorkQueues(Collections.unmodifiableMap(queues), Collections.unmodifiableMap(services), fire, host,
-        db == null ? () -> true : db::available);
+        db == null ? () -> true : db::available, db == null ? null : db.stats());
   }
 }

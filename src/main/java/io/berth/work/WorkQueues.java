@@ -33,14 +33,16 @@ public final class WorkQueues {
   private final Fire fire;
   private final HostView host;
   private final java.util.function.BooleanSupplier storeAvailable;
+  private final StoreStats storeStats;
 
   WorkQueues(Map<String, WorkQueue> queues, Map<String, HostedService> services, Fire fire, HostView host,
-             java.util.function.BooleanSupplier storeAvailable) {
+             java.util.function.BooleanSupplier storeAvailable, StoreStats storeStats) {
     this.queues = queues;
     this.services = services;
     this.fire = fire;
     this.host = host;
     this.storeAvailable = storeAvailable;
+    this.storeStats = storeStats;
   }
 
   /**
@@ -49,6 +51,11 @@ public final class WorkQueues {
    */
   public boolean storeAvailable() {
     return storeAvailable.getAsBoolean();
+  }
+
+  /** What the durable store's commits cost since the start; empty with the memory store. */
+  public java.util.Optional<StoreStats> storeStats() {
+    return java.util.Optional.ofNullable(storeStats);
   }
 
   /** The event-bus address of queue {@code name}. */

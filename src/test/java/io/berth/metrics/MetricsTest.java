@@ -153,6 +153,29 @@ class MetricsTest {
   }
 
   @Test
+  void theDurableStoresCommitsAndTheirGroupSizeAreSeries() throws Exception {
+    host = Host.builder()
+        .store(new io.berth.work.StoreOptions().path(dir.resolve("berth.db")))
+        .http(new HttpOptions().port(0).token(TOKEN).tokenFile(dir.resolve("admin.token")))
+        .metrics(new MetricsModule())
+        .queue(new io.berth.work.QueueOptions("q")).handler("t", ctx -> { })
+        .build();
+    result(host.start());
+    List<io.vertx.core.Future<String>> accepted = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      accepted.add(host.work().queue("q").enqueue("t", new io.vertx.core.json.JsonObject()));
+    }
+    result(io.vertx.core.Future.all(accepted));
+    PromText m = scrape(null, 200);
+    double commits = m.value("berth_store_commit_seconds_count");
+    double operations = m.value("berth_store_operations_total");
+    // Every accepted item is an operation of some commit; group commit puts several in one.
+    assertThat(operations).isGreaterThanOrEqualTo(200);
+    assertThat(commits).isPositive().isLessThanOrEqualTo(operations);
+    assertThat(m.value("berth_store_commit_seconds_sum")).isPositive();
+  }
+
+  @Test
   void tokenRefreshesAndExpiryAreSeries() throws Exception {
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
