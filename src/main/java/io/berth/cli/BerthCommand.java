@@ -1,6 +1,7 @@
 package io.berth.cli;
 
 import io.berth.admin.HttpOptions;
+import io.berth.metrics.MetricsModule;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigLoader;
 import io.berth.config.ConfigReader;
@@ -49,13 +50,15 @@ public final class BerthCommand implements Callable<Integer> {
 
   /** Vert.x, created on a thread of its own while the arguments are parsed, when they ask to run the host. */
   private CompletableFuture<Vertx> earlyVertx;
+  /** Created first: Vert.x reports its HTTP server, event bus and pools to it only if it is created with it. */
+  private final MetricsModule metrics = new MetricsModule();
 
   public static void main(String[] args) {
     BerthCommand command = new BerthCommand();
     if (runsTheHost(args)) {
       // Creating Vert.x takes a good part of the start-up; it needs nothing from the arguments, so it overlaps
       // with picocli and logging starting up on the other core.
-      command.earlyVertx = CompletableFuture.supplyAsync(BerthCommand::newVertx, r -> {
+      command.earlyVertx = CompletableFuture.supplyAsync(command::newVertx, r -> {
         Thread t = new Thread(r, "berth-vertx-init");
         t.setDaemon(true);
         t.start();
@@ -75,8 +78,9 @@ public final class BerthCommand implements Callable<Integer> {
     return true;
   }
 
-  private static Vertx newVertx() {
-    return Vertx.vertx(new VertxOptions().setMaxWorkerExecuteTime(120).setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS));
+  private Vertx newVertx() {
+    return metrics.vertxBuilder(new VertxOptions().setMaxWorkerExecuteTime(120)
+        .setMaxWorkerExecuteTimeUnit(TimeUnit.SECONDS)).build();
   }
 
   @Override
@@ -91,7 +95,7 @@ public final class BerthCommand implements Callable<Integer> {
       }
       ConfigReader config = conf == null ? ConfigLoader.defaults()
           : join(ConfigLoader.load(vertx, conf).toCompletionStage().toCompletableFuture());
-      host = DefaultApp.build(vertx, config);
+      host = DefaultApp.build(vertx, config, metrics);
       if (host.vertx() != vertx) {
         vertx.close();   // a clustered host runs on a clustered Vert.x of its own
       }

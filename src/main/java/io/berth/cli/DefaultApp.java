@@ -2,6 +2,7 @@ package io.berth.cli;
 
 import io.berth.admin.HttpOptions;
 import io.berth.cluster.ClusterOptions;
+import io.berth.metrics.MetricsModule;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
 import io.berth.config.Durations;
@@ -35,6 +36,14 @@ final class DefaultApp {
    * closes {@code vertx}.
    */
   static Host build(Vertx vertx, ConfigReader config) {
+    return build(vertx, config, new MetricsModule());
+  }
+
+  /**
+   * The default app on {@code vertx}, whose metrics go to {@code metrics} (create {@code vertx} with
+   * {@link MetricsModule#vertxBuilder} for Vert.x's own series).
+   */
+  static Host build(Vertx vertx, ConfigReader config, MetricsModule metrics) {
     HostOptions options = HostOptions.from(config);
     HttpOptions http = HttpOptions.from(config.section("http"));
     if (http.drainDelay().compareTo(options.shutdownTimeout()) >= 0) {
@@ -67,7 +76,7 @@ final class DefaultApp {
         .handler(DemoHandlers.FAIL, DemoHandlers.FAIL_HANDLER)
         .handler(DemoHandlers.LOG, DemoHandlers.LOG_HANDLER)
         .http(http)
-        .metrics()    // GET /metrics; config section metrics (requireToken)
+        .metrics(metrics)    // GET /metrics; config section metrics (requireToken)
         .dashboard(); // GET /dashboard/
     if (monitor) {
       builder.background("monitor", new MonitorLoop(

@@ -81,6 +81,11 @@ class BerthJarIT {
       await().atMost(Duration.ofSeconds(10)).until(() -> client.send(HttpRequest.newBuilder(URI.create(base + location))
           .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body()
           .contains("\"status\":\"succeeded\""));
+      // The launcher creates Vert.x with the metrics: Vert.x's own series are there, and the store's and items'.
+      String metrics = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).contains("vertx_http_server_requests_total", "berth_store_commit_seconds_count",
+          "berth_items_finished_total");
 
       HttpResponse<String> stop = client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/shutdown"))
           .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
