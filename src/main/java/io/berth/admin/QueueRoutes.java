@@ -193,6 +193,12 @@ final class QueueRoutes implements RouteGroup {
           .put("concurrency", q.options().concurrency())
           .put("paused", q.paused())
           .put("types", new JsonArray(q.types().stream().sorted().toList())));
+      java.util.Map<String, java.util.Map<String, Long>> nodes = q.perNode();
+      if (!nodes.isEmpty()) {
+        JsonObject byNode = new JsonObject();
+        nodes.forEach((node, states) -> byNode.put(node, new JsonObject(new java.util.LinkedHashMap<>(states))));
+        queues.getJsonObject(queues.size() - 1).put("nodes", byNode);
+      }
     }
     AdminServer.json(rc, 200, new JsonObject().put("queues", queues).put("fire", work.fireStats().toJson()));
   }

@@ -545,6 +545,10 @@ final class Dispatcher implements HostedService {
     return store.find(id);
   }
 
+  java.util.Map<String, java.util.Map<String, Long>> perNode() {
+    return store.perNode();
+  }
+
   QueueStats stats() {
     return new QueueStats(name(), options.capacity(), (int) store.count(ItemState.QUEUED),
         (int) store.count(ItemState.RUNNING), (int) store.count(ItemState.RETRYING), admission.enqueued(),

@@ -54,6 +54,14 @@ interface ItemStore {
   }
 
   /**
+   * With a store shared by several nodes: how many of the queue's items each node ran, by node id and state label
+   * (the node of an item's latest attempt; read from the table every few seconds). Empty for a store of one node.
+   */
+  default java.util.Map<String, java.util.Map<String, Long>> perNode() {
+    return java.util.Map.of();
+  }
+
+  /**
    * True when several nodes share this store (PostgreSQL in a cluster): an item admitted here may end on another
    * node, so admission bounds the shared backlog ({@link #count} of queued and retrying) instead of counting slots.
    */

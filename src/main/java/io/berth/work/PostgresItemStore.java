@@ -86,6 +86,8 @@ final class PostgresItemStore implements ItemStore {
   /** Whether a due row may be in the table. */
   private volatile boolean maybeDue = true;
   private volatile long countsAt;
+  /** Items by node and state, read with the shared counts. */
+  private volatile java.util.Map<String, java.util.Map<String, Long>> perNode = java.util.Map.of();
   /** Items workers took from the buffer; a buffer no worker took from between two polls is handed back. */
   private final AtomicLong takes = new AtomicLong();
   private long takesAtPoll;
@@ -154,7 +156,22 @@ final class PostgresItemStore implements ItemStore {
           retrying.set(r.getLong(1));
           deadNow.set(r.getLong(2));
           return null;
+        })
+        .compose(v -> db.query("SELECT node, state, count(*) FROM berth_items WHERE queue = $1 AND node IS NOT NULL"
+            + " GROUP BY node, state", Tuple.of(queue)))
+        .map(rows -> {
+          java.util.Map<String, java.util.Map<String, Long>> counts = new java.util.TreeMap<>();
+          for (Row r : rows) {
+            counts.computeIfAbsent(r.getString(0), n -> new java.util.TreeMap<>()).put(r.getString(1), r.getLong(2));
+          }
+          perNode = java.util.Collections.unmodifiableMap(counts);
+          return null;
         });
+  }
+
+  @Override
+  public java.util.Map<String, java.util.Map<String, Long>> perNode() {
+    return perNode;
   }
 
   @Override

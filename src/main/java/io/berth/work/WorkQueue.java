@@ -154,6 +154,14 @@ public final class WorkQueue {
     return dispatcher.pause(false);
   }
 
+  /**
+   * In a cluster with the shared PostgreSQL store: the queue's items by the node that ran their latest attempt, and
+   * by state (refreshed every few seconds); empty otherwise.
+   */
+  public java.util.Map<String, java.util.Map<String, Long>> perNode() {
+    return dispatcher.perNode();
+  }
+
   public boolean paused() {
     return dispatcher.paused();
   }

@@ -112,6 +112,9 @@ class PostgresStoreTest {
     assertThat(s.startedAt()).isNotNull();
     assertThat(s.finishedAt()).isNotNull();
     assertThat(q.stats().succeeded()).isEqualTo(50);
+    // The per-node counts come from the table with the shared counts, every few seconds.
+    await().atMost(Duration.ofSeconds(15)).until(() -> q.perNode().getOrDefault("node-a", Map.of())
+        .getOrDefault("succeeded", 0L) == 50L);
   }
 
   @Test
