@@ -101,17 +101,21 @@ class ClusterJarIT {
 
   @AfterAll
   void stopNodes() throws InterruptedException {
+    List<String> problems = new ArrayList<>();
     for (JarNode n : new JarNode[] {a, b}) {
       if (n != null && n.process.isAlive()) {
-        n.stop();
+        n.stop();   // SIGTERM: a clustered node leaves and stops cleanly
+        if (n.process.exitValue() != 0) {
+          problems.add("node " + n.name + " exited " + n.process.exitValue() + " on SIGTERM\n" + n.tail(40));
+        }
       }
     }
     for (JarNode n : new JarNode[] {a, b}) {
-      if (n != null) {
-        assertThat(String.join("\n", n.lines)).as("node %s's output never shows the store password", n.name)
-            .doesNotContain(Postgres.PASSWORD);
+      if (n != null && String.join("\n", n.lines).contains(Postgres.PASSWORD)) {
+        problems.add("node " + n.name + "'s output shows the store password");
       }
     }
+    assertThat(problems).isEmpty();
   }
 
   @Test
@@ -125,18 +129,25 @@ class ClusterJarIT {
       assertThat(r.statusCode()).as("enqueue on a: %s", r.body()).isEqualTo(202);
       ids.add(new JsonObject(r.body()).getString("id"));
     }
+    // Both nodes answer each item's status from the one shared store: the node that ran it and the one that
+    // accepted it (and may have claimed it ahead and handed it back) must both say succeeded.
     Map<String, JsonObject> finals = new TreeMap<>();
-    within(Duration.ofSeconds(30), "the 6 items enqueued on a succeed", () -> "finished " + finals.keySet(), () -> {
-      for (String id : ids) {
-        if (!finals.containsKey(id)) {
-          JsonObject s = b.status("remote", id);   // b reads what a accepted: one shared store
-          if ("succeeded".equals(s.getString("status"))) {
-            finals.put(id, s);
+    within(Duration.ofSeconds(30), "a and b both answer succeeded for the 6 items enqueued on a",
+        () -> "succeeded on both " + finals.keySet() + "; rows " + rows(ids) + "; a says " + statuses(a, "remote", ids)
+            + "; b says " + statuses(b, "remote", ids),
+        () -> {
+          for (String id : ids) {
+            if (!finals.containsKey(id)) {
+              JsonObject onA = a.status("remote", id);
+              JsonObject onB = b.status("remote", id);
+              if ("succeeded".equals(onA.getString("status")) && "succeeded".equals(onB.getString("status"))
+                  && onB.getString("node") != null && onB.getString("node").equals(onA.getString("node"))) {
+                finals.put(id, onB);
+              }
+            }
           }
-        }
-      }
-      return finals.size() == ids.size();
-    });
+          return finals.size() == ids.size();
+        });
     Map<String, Integer> ranOn = new TreeMap<>();
     finals.values().forEach(s -> ranOn.merge(name(s.getString("node")), 1, Integer::sum));
     System.out.printf("6 items enqueued on node a ran on: %s%n", ranOn);
@@ -288,6 +299,39 @@ class ClusterJarIT {
       }
     }
     return rows;
+  }
+
+  /** The store's rows of {@code ids} as they stand, for failure messages. */
+  private String rows(List<String> ids) throws Exception {
+    StringBuilder out = new StringBuilder();
+    try (Connection c = pg.connect(database);
+         PreparedStatement s = c.prepareStatement("SELECT id, state, attempts, node, lease_owner, lease_until, run_at"
+             + " FROM berth_items WHERE id = ANY(?) ORDER BY seq")) {
+      s.setArray(1, c.createArrayOf("text", ids.toArray()));
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.append("\n  ").append(r.getString(1)).append(' ').append(r.getString(2)).append(" attempts=")
+              .append(r.getInt(3)).append(" node=").append(name(r.getString(4))).append(" lease_owner=")
+              .append(name(r.getString(5))).append(" lease_until=").append(r.getString(6)).append(" run_at=")
+              .append(r.getString(7));
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  private String statuses(JarNode n, String queue, List<String> ids) {
+    StringBuilder out = new StringBuilder();
+    for (String id : ids) {
+      try {
+        JsonObject st = n.status(queue, id);
+        out.append("\n  ").append(st.getString("id")).append(' ').append(st.getString("status")).append(" attempts=")
+            .append(st.getInteger("attempts")).append(" node=").append(name(st.getString("node")));
+      } catch (Exception e) {
+        out.append("\n  ").append(id).append(": ").append(e.getMessage());
+      }
+    }
+    return out.toString();
   }
 
   private static int inFlight(JarNode n, String queue) throws IOException, InterruptedException {
