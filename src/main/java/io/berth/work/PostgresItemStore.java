@@ -482,9 +482,12 @@ final class PostgresItemStore implements ItemStore {
         log.error("Queue '{}': the end of item {} ({}) was not written: {}; written again when the store answers",
             queue, item.id, s.state().label(), ar.cause().toString());
       } else if (ar.result().rowCount() == 0) {
+        recent.forget(item);   // another node's run decides its status: read it from the table
         log.warn("Queue '{}': item {} ended here ({}) after its lease passed to another node; the other node's run"
             + " decides its outcome", queue, item.id, s.state().label());
       } else if (s.state() == ItemState.RETRYING || s.state() == ItemState.QUEUED) {
+        // Back in the shared table: any node may run it next, so its status is the table's, not this memory's.
+        recent.forget(item);
         announce(item.runAtMillis);
       }
     });

@@ -34,6 +34,14 @@ final class StatusStore {
     items.remove(id);
   }
 
+  /**
+   * Forgets {@code item} when the store no longer decides its status here (handed back to a shared table, or run by
+   * another node): a status query then reads the table. Keeps a newer claim of the same id.
+   */
+  void forget(Item item) {
+    items.remove(item.id, item);
+  }
+
   void finished(Item item) {
     int n = finished.length();
     if (n == 0) {
