@@ -73,10 +73,8 @@ public final class MetricsModule implements HostModule {
   @Override
   public void register(ModuleContext context) {
     ConfigReader config = context.config();
-    if (config.has("metrics")) {
-      ConfigReader section = config.section("metrics");
-      requireToken = section.bool("requireToken", requireToken);
-    }
+    // Read unconditionally: BERTH_METRICS_REQUIRE_TOKEN applies without a metrics section in the file.
+    requireToken = config.section("metrics").bool("requireToken", requireToken);
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
     gc = new JvmGcMetrics();

@@ -97,7 +97,8 @@ public final class WorkModule implements HostModule {
   public void register(ModuleContext context) {
     ConfigReader config = context.config();
     StoreOptions storeOptions = store;
-    if (config.has("store")) {
+    // Read whenever a store is chosen in code too: BERTH_STORE_* variables apply without a store section in the file.
+    if (config.has("store") || storeOptions != null) {
       storeOptions = (storeOptions == null ? new StoreOptions() : storeOptions).read(config.section("store"));
     }
     StoreBackend db = StoreBackends.open(storeOptions, context.host());
@@ -120,9 +121,8 @@ public final class WorkModule implements HostModule {
       log.info("Work store: memory (store.type); queued and running items do not survive a restart");
     }
     long hostBytes = maxBytes;
-    if (config.has("work")) {
-      hostBytes = config.section("work").bytes("maxBytes", hostBytes, 1 << 20, Long.MAX_VALUE / 4);
-    }
+    // Read unconditionally: BERTH_WORK_MAX_BYTES applies without a work section in the file.
+    hostBytes = config.section("work").bytes("maxBytes", hostBytes, 1 << 20, Long.MAX_VALUE / 4);
     PayloadBudget budget = PayloadBudget.host(hostBytes);
     WorkQueues work;
     try {
