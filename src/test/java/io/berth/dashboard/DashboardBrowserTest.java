@@ -17,6 +17,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -213,14 +214,12 @@ class DashboardBrowserTest {
   void pausesAndResumesAQueue() throws IOException {
     signIn(TOKEN);
     click("#tabs button[data-view=queues]");
-    By pause = By.cssSelector("#queues tr[data-name='mail'] button[data-action=pause]");
-    wait.until(ExpectedConditions.elementToBeClickable(pause)).click();
+    click("#queues tr[data-name='mail'] button[data-action=pause]");
     wait.until(ExpectedConditions.textToBePresentInElementLocated(
         By.cssSelector("#queues tr[data-name='mail'] .name"), "paused"));
     assertThat(host.work().queue("mail").paused()).isTrue();
     screenshot("queue-paused");
-    wait.until(ExpectedConditions.elementToBeClickable(
-        By.cssSelector("#queues tr[data-name='mail'] button[data-action=resume]"))).click();
+    click("#queues tr[data-name='mail'] button[data-action=resume]");
     wait.until(ExpectedConditions.textToBe(By.cssSelector("#queues tr[data-name='mail'] .name"), "mail"));
     assertThat(host.work().queue("mail").paused()).isFalse();
   }
@@ -240,7 +239,7 @@ class DashboardBrowserTest {
     screenshot("dead");
 
     // Its detail: attempts, each error, times.
-    driver.findElement(By.cssSelector("#dead tr[data-id='" + id + "'] a")).click();
+    click("#dead tr[data-id='" + id + "'] a");
     wait.until(ExpectedConditions.textToBe(By.id("detail-status"), "dead"));
     assertThat(text("#detail-attempts")).isEqualTo("1");
     assertThat(text("#detail-errors")).contains("the mail server said no");
@@ -248,8 +247,7 @@ class DashboardBrowserTest {
     screenshot("item-detail");
 
     click("#tabs button[data-view=dead]");
-    wait.until(ExpectedConditions.elementToBeClickable(
-        By.cssSelector("#dead tr[data-id='" + id + "'] button[data-action=retry]"))).click();
+    click("#dead tr[data-id='" + id + "'] button[data-action=retry]");
     wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
     await().atMost(Duration.ofSeconds(10)).until(() -> mail.status(id).map(s -> s.state() == ItemState.SUCCEEDED)
         .orElse(false));
@@ -303,8 +301,19 @@ class DashboardBrowserTest {
     driver.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
   }
 
+  /**
+   * Finds and clicks {@code css}, again if the page re-rendered it in between (live updates replace table rows, so a
+   * found element may be stale by the time it is clicked).
+   */
   private void click(String css) {
-    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(css))).click();
+    wait.ignoring(StaleElementReferenceException.class).until(d -> {
+      WebElement e = ExpectedConditions.elementToBeClickable(By.cssSelector(css)).apply(d);
+      if (e == null) {
+        return false;
+      }
+      e.click();
+      return true;
+    });
   }
 
   private void typeInto(String id, String value) {
