@@ -426,6 +426,9 @@ final class TimedRunner implements ServiceRunner {
     if (running >= options.maxConcurrentRuns()) {
       // The runs allowed are all still going (or a triggered run is in the way): coalesce this tick.
       skipped++;
+      long inTheWay = runs;
+      events.publish(TimedTickEvent.TOPIC, () -> new TimedTickEvent(service.name(), TimedTickEvent.SKIPPED, inTheWay,
+          false, due));
       if (planOnFire) {
         armNext(due, firedAt);
       } else {
@@ -475,6 +478,8 @@ final class TimedRunner implements ServiceRunner {
           }
         });
     Run run = new Run(service.name(), number, due, triggered, cancellation.token(), scope, fromSchedule, startedAt);
+    events.publish(TimedTickEvent.TOPIC, () -> new TimedTickEvent(service.name(), TimedTickEvent.STARTED, number,
+        triggered, due));
     execute(run).onComplete(ar -> {
       if (timeout != null) {
         timeout.cancel();

@@ -98,6 +98,9 @@ class TimedRunLedgerTest {
         new JsonObject().put("service", NAME).put("paused", true).put("at", "2026-03-01T10:00:00.000Z"),
         new JsonObject().put("service", NAME).put("paused", false).put("at", "2026-03-01T10:01:05.000Z"));
     assertThat(events).filteredOn(e -> e instanceof TimedRunEvent).hasSize(3);
+    assertThat(events).filteredOn(e -> e instanceof TimedTickEvent).map(HostEvent::toJson)
+        .extracting(j -> j.getString("event") + (j.getBoolean("triggered") ? " (triggered)" : ""))
+        .containsExactly("started", "started (triggered)", "started");
   }
 
   @Test

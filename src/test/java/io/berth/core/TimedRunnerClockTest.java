@@ -129,6 +129,12 @@ class TimedRunnerClockTest {
     assertThat(runs.get(1).scheduledAt()).isEqualTo(T0.plusMillis(40));
     assertThat(details().getLong("skipped")).isEqualTo(3);
     assertThat(details().getLong("runs")).isEqualTo(2);
+    // The event stream sees each start and each coalesced tick, with the grid point it was due at.
+    assertThat(events).filteredOn(e -> e instanceof TimedTickEvent).map(HostEvent::toJson)
+        .extracting(j -> j.getString("event") + " #" + j.getLong("run") + " " + j.getString("scheduledAt"))
+        .containsExactly("started #1 " + Instants.iso(T0), "skipped #1 " + Instants.iso(T0.plusMillis(10)),
+            "skipped #1 " + Instants.iso(T0.plusMillis(20)), "skipped #1 " + Instants.iso(T0.plusMillis(30)),
+            "started #2 " + Instants.iso(T0.plusMillis(40)));
   }
 
   @Test
@@ -289,6 +295,14 @@ class TimedRunnerClockTest {
 
   // --- plumbing ---
 
+  /** Every host event the runner publishes. */
+  private final java.util.List<HostEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final HostEvents hostEvents = new HostEvents();
+
+  {
+    hostEvents.listen(events::add);
+  }
+
   private void start(Vertx vertx, Consumer<TimedOptions> configure, TimedService work) {
     TimedOptions options = new TimedOptions();
     configure.accept(options);
@@ -296,7 +310,7 @@ class TimedRunnerClockTest {
     runner = new TimedRunner(run -> {
       runs.add(run);
       work.run(run);
-    }, options, service, ServiceRegistry.builder().build(), false, clock);
+    }, options, service, ServiceRegistry.builder().build(), false, clock, hostEvents);
     context = vertx.getOrCreateContext();
     Await.result(onContext(runner::start));
   }
