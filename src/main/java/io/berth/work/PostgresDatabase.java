@@ -148,7 +148,9 @@ final class PostgresDatabase implements StoreBackend {
     if (options.password() != null) {
       connect.setPassword(options.password());
     }
-    connect.setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(64).setPipeliningLimit(256);
+    connect.setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(64).setPipeliningLimit(256)
+        // The migration's "already exists, skipping" NOTICEs would reach the log as WARN lines of the client.
+        .addProperty("client_min_messages", "warning").addProperty("application_name", "berth");
     String where = "postgresql://" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
     int timeout = (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis());
     Pool pool = PgBuilder.pool()
