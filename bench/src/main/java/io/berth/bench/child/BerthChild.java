@@ -58,10 +58,16 @@ public final class BerthChild {
     String type = app.getString("type", "noop");
     boolean block = app.getBoolean("block", false);
     ConfigReader config = ConfigReader.of(json);
-    Vertx vertx = Vertx.vertx();
+    // A clustered host creates its own (clustered) Vert.x.
+    boolean clustered = json.getJsonObject("cluster", new JsonObject()).getBoolean("enabled", false);
+    Vertx vertx = clustered ? null : Vertx.vertx();
     Host host;
     try {
-      Host.Builder b = Host.builder().vertx(vertx, true).config(config)
+      Host.Builder b = Host.builder().config(config);
+      if (!clustered) {
+        b.vertx(vertx, true);
+      }
+      b
           .queue(new QueueOptions(queueName))
           .handler(type, ctx -> {
             RUN.incrementAndGet();
@@ -109,7 +115,9 @@ public final class BerthChild {
     } catch (ConfigException e) {
       System.out.println("CONFIG-ERROR " + e.getMessage());
       System.out.flush();
-      vertx.close();
+      if (vertx != null) {
+        vertx.close();
+      }
       System.exit(2);
       return;
     }
