@@ -54,6 +54,8 @@ public final class Goals {
         "items/s", 10_000, true));
     c.add(relative(rs, "durable accept on SQLite ≥ 5× JobRunr on SQLite", "durable-accept", "Berth SQLite (FULL)",
         "JobRunr SQLite", "items/s", 5));
+    c.add(relative(rs, "durable accept on SQLite ≥ 5× db-scheduler on an H2 file", "durable-accept",
+        "Berth SQLite (FULL)", "db-scheduler H2 file", "items/s", 5));
     c.add(absolute(rs, "durable accept on PostgreSQL ≥ 5,000 items/s", "durable-accept", "Berth PostgreSQL", "items/s",
         "items/s", 5_000, true));
     c.add(relative(rs, "durable accept on PostgreSQL ≥ 3× db-scheduler", "durable-accept", "Berth PostgreSQL",

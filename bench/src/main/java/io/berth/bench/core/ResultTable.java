@@ -29,7 +29,8 @@ public final class ResultTable {
 
   /** "SQLite", "PostgreSQL" or null: the store a system's name says it runs on. */
   public static String store(String system) {
-    if (system.contains("SQLite")) return "SQLite";
+    // An H2 file is db-scheduler's embedded store: it is compared with Berth on its embedded one, SQLite.
+    if (system.contains("SQLite") || system.contains("H2 file")) return "SQLite";
     if (system.contains("PostgreSQL")) return "PostgreSQL";
     return null;
   }

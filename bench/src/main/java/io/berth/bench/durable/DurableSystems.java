@@ -13,6 +13,7 @@ public final class DurableSystems {
         () -> new BerthDurable(BerthDurable.Store.SQLITE),
         () -> new BerthDurable(BerthDurable.Store.POSTGRES),
         () -> new JobRunrDurable(BerthDurable.Store.SQLITE, null),
+        () -> new DbSchedulerDurable(null, true),
         () -> new JobRunrDurable(BerthDurable.Store.POSTGRES, null),
         () -> new DbSchedulerDurable(null),
         QuartzDurable::new);
@@ -32,6 +33,7 @@ public final class DurableSystems {
         () -> new BerthDurable(BerthDurable.Store.SQLITE),
         () -> new BerthDurable(BerthDurable.Store.POSTGRES),
         () -> new JobRunrDurable(BerthDurable.Store.SQLITE, true),
+        () -> new DbSchedulerDurable(true, true),
         () -> new JobRunrDurable(BerthDurable.Store.POSTGRES, true),
         () -> new DbSchedulerDurable(true),
         QuartzDurable::new);
