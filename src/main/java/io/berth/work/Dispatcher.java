@@ -307,8 +307,10 @@ final class Dispatcher implements HostedService {
 
   // ---------------------------------------------------------------- pause
 
+  /** Paused here, or (with a shared store) by any node: the store's shared state, read every few seconds. */
   boolean paused() {
-    return paused;
+    Boolean shared = store.sharedPaused();
+    return shared != null ? shared : paused;
   }
 
   /** Pauses or resumes the queue; completes once a durable store wrote it (it survives a restart). */
@@ -469,7 +471,7 @@ final class Dispatcher implements HostedService {
 
   /** Cheap and possibly stale: whether a claim may find an item. */
   boolean hasDue() {
-    return !paused && store.hasDue();
+    return !paused() && store.hasDue();
   }
 
   /**
@@ -478,7 +480,7 @@ final class Dispatcher implements HostedService {
    * stop waits for this worker, or the worker sees the stop and takes nothing.
    */
   Item claim() {
-    if (state != State.RUNNING || paused || !store.hasDue()) {
+    if (state != State.RUNNING || paused() || !store.hasDue()) {
       return null;
     }
     running.incrementAndGet();

@@ -62,6 +62,14 @@ interface ItemStore {
   }
 
   /**
+   * With a store shared by several nodes: whether the queue is paused, as last read from the store (any node may
+   * pause or resume it); null for a store of one node, whose pause is the dispatcher's own.
+   */
+  default Boolean sharedPaused() {
+    return null;
+  }
+
+  /**
    * True when several nodes share this store (PostgreSQL in a cluster): an item admitted here may end on another
    * node, so admission bounds the shared backlog ({@link #count} of queued and retrying) instead of counting slots.
    */

@@ -166,7 +166,27 @@ final class PostgresItemStore implements ItemStore {
           }
           perNode = java.util.Collections.unmodifiableMap(counts);
           return null;
+        })
+        // The pause is the queue's, shared: another node may have paused or resumed it.
+        .compose(v -> db.query("SELECT (SELECT paused FROM berth_queues WHERE name = $1)", Tuple.of(queue)))
+        .map(rows -> {
+          Boolean p = rows.iterator().next().getBoolean(0);
+          boolean now = p != null && p;
+          if (paused && !now && context != null) {
+            paused = false;
+            context.runOnContext(x -> {
+              maybeDue = true;
+              fetch();
+            });
+          }
+          paused = now;
+          return null;
         });
+  }
+
+  @Override
+  public Boolean sharedPaused() {
+    return paused;
   }
 
   @Override

@@ -228,15 +228,17 @@ class PostgresStoreTest {
         .handler("t", ctx -> {
           ranOn.put(ctx.id(), "node-b");
         }));
-    // The pause is the queue's, shared: B starts nothing either.
+    // The pause is the queue's, shared: B starts nothing either, and says so.
+    assertThat(b.work().queue("q").paused()).isTrue();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       ids.add(enqueue(qa, i));
     }
     await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> true);
     assertThat(ranOn).isEmpty();
-    // B resumes the queue; A stays paused in its own dispatcher but the store claims again: both may run.
+    // B resumes the queue: both may run, and A sees the resume at its next read of the shared state.
     await(b.work().queue("q").resume());
+    await().atMost(Duration.ofSeconds(15)).until(() -> !qa.paused());
     await().atMost(Duration.ofSeconds(10)).until(() -> ranOn.size() == 20);
     await().atMost(Duration.ofSeconds(10)).until(() -> ids.stream()
         .allMatch(id -> stored(qa, id).state() == ItemState.SUCCEEDED));
