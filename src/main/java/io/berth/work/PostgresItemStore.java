@@ -560,7 +560,7 @@ final class PostgresItemStore implements ItemStore {
         recent.finished(item);
         return Future.succeededFuture(Optional.of(new Cancel(was, item.snapshot(queue))));
       }
-      return Future.succeededFuture(Optional.of(running(item)));
+      return Future.succeededFuture(Optional.of(StoredItems.running(item, queue)));
     }
     // In the table first (queued or retrying rows); else what this node claimed ahead; else as it stands.
     return read("UPDATE berth_items SET state = 'cancelled', finished_at = now(), error = $3, key = NULL"
@@ -588,25 +588,19 @@ final class PostgresItemStore implements ItemStore {
             return Future.succeededFuture(Optional.of(new Cancel(ItemState.QUEUED, claimed.snapshot(queue))));
           }
           if (claimed != null) {
-            return Future.succeededFuture(Optional.of(running(claimed)));
+            return Future.succeededFuture(Optional.of(StoredItems.running(claimed, queue)));
           }
           return find(id).map(s -> s.map(st -> new Cancel(st.state(), st)));
         });
-  }
-
-  /** A cancel that found {@code item} started (or ended meanwhile): its worker cancels it, if it still runs. */
-  private Cancel running(Item item) {
-    ItemState now = item.state();
-    return new Cancel(now.isFinal() ? now : ItemState.RUNNING, item.snapshot(queue));
   }
 
   @Override
   public Future<Page> list(ItemState state, String type, int limit, String cursor) {
     long before;
     try {
-      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
-    } catch (NumberFormatException e) {
-      return Future.failedFuture(new IllegalArgumentException("not a cursor of this queue: " + cursor));
+      before = StoredItems.cursor(cursor);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM berth_items WHERE queue = $1 AND seq < $2");
     Tuple args = Tuple.of(queue, before);

@@ -5,7 +5,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -493,7 +492,7 @@ final class SqliteItemStore implements ItemStore {
       while (r.next()) {
         String type = r.getString(3);
         Item item = Item.stored(r.getLong(1), r.getString(2), type, new JsonObject(r.getString(4)),
-            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6), errors(r.getString(8)));
+            handlers.apply(type), r.getInt(5) - 1, r.getLong(7), r.getLong(6), StoredItems.errors(r.getString(8)));
         item.bytes = r.getLong(9);
         claimedNow.add(item);
         got++;
@@ -653,13 +652,13 @@ final class SqliteItemStore implements ItemStore {
           + " error = ?, run_at = ?, errors = ?, lease_owner = NULL WHERE seq = ?");
     }
     ItemStatus s = item.snapshot(queue);
-    end.setString(1, stored(s.state()));
+    end.setString(1, StoredItems.stored(s.state()));
     end.setInt(2, s.attempts());
     setInstant(end, 3, s.startedAt());
     setInstant(end, 4, s.finishedAt());
     end.setString(5, s.error());
     end.setLong(6, item.runAtMillis);
-    end.setString(7, s.errors().isEmpty() ? null : new JsonArray(s.errors()).encode());
+    end.setString(7, StoredItems.errorsColumn(s.errors()));
     end.setLong(8, item.seq);
     end.executeUpdate();
   }
@@ -706,28 +705,6 @@ final class SqliteItemStore implements ItemStore {
     retainDelete.setLong(4, seq);
     int deleted = retainDelete.executeUpdate();
     return deleted == RETENTION_BATCH;
-  }
-
-  /** A retrying item is stored {@code queued} (claimable at its run time) with attempts behind it. */
-  private static String stored(ItemState state) {
-    return (state == ItemState.RETRYING ? ItemState.QUEUED : state).label();
-  }
-
-  /** The state shown for a row: a queued row with attempts behind it is {@code retrying}. */
-  private static ItemState shown(String state, int attempts) {
-    ItemState s = ItemState.fromLabel(state);
-    return s == ItemState.QUEUED && attempts > 0 ? ItemState.RETRYING : s;
-  }
-
-  private static List<String> errors(String json) {
-    if (json == null) {
-      return List.of();
-    }
-    List<String> list = new ArrayList<>();
-    for (Object o : new JsonArray(json)) {
-      list.add(String.valueOf(o));
-    }
-    return list;
   }
 
   private static void setInstant(PreparedStatement s, int i, Instant at) throws SQLException {
@@ -786,8 +763,9 @@ final class SqliteItemStore implements ItemStore {
 
   private ItemStatus row(ResultSet r) throws SQLException {
     int attempts = r.getInt(4);
-    return new ItemStatus(r.getString(1), queue, r.getString(2), shown(r.getString(3), attempts), attempts,
-        instant(r, 5), instant(r, 6), instant(r, 7), r.getString(8), instant(r, 9), errors(r.getString(10)));
+    return new ItemStatus(r.getString(1), queue, r.getString(2), StoredItems.shown(r.getString(3), attempts),
+        attempts, instant(r, 5), instant(r, 6), instant(r, 7), r.getString(8), instant(r, 9),
+        StoredItems.errors(r.getString(10)));
   }
 
   @Override
@@ -802,7 +780,7 @@ final class SqliteItemStore implements ItemStore {
         recent.finished(item);
         return Future.succeededFuture(Optional.of(new Cancel(was, item.snapshot(queue))));
       }
-      return Future.succeededFuture(Optional.of(running(item)));
+      return Future.succeededFuture(Optional.of(StoredItems.running(item, queue)));
     }
     long now = System.currentTimeMillis();
     // On disk first (queued or retrying rows); else the writer's callback looks at what was claimed ahead.
@@ -842,25 +820,19 @@ final class SqliteItemStore implements ItemStore {
         return Future.succeededFuture(Optional.of(new Cancel(ItemState.QUEUED, claimed.snapshot(queue))));
       }
       if (claimed != null) {
-        return Future.succeededFuture(Optional.of(running(claimed)));
+        return Future.succeededFuture(Optional.of(StoredItems.running(claimed, queue)));
       }
       return find(id).map(s -> s.map(st -> new Cancel(st.state(), st)));
     });
-  }
-
-  /** A cancel that found {@code item} started (or ended meanwhile): its worker cancels it, if it still runs. */
-  private Cancel running(Item item) {
-    ItemState now = item.state();
-    return new Cancel(now.isFinal() ? now : ItemState.RUNNING, item.snapshot(queue));
   }
 
   @Override
   public Future<Page> list(ItemState state, String type, int limit, String cursor) {
     long before;
     try {
-      before = cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
-    } catch (NumberFormatException e) {
-      return Future.failedFuture(new IllegalArgumentException("not a cursor of this queue: " + cursor));
+      before = StoredItems.cursor(cursor);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + ", seq FROM items WHERE queue = ? AND seq < ?");
     if (state != null) {
@@ -944,7 +916,7 @@ final class SqliteItemStore implements ItemStore {
             return Optional.<ItemState>empty();
           }
           seq = r.getLong(1);
-          state = shown(r.getString(2), r.getInt(3));
+          state = StoredItems.shown(r.getString(2), r.getInt(3));
         }
       }
       if (state == ItemState.DEAD) {

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * How a durable store writes an item's state and errors into a row and reads them back: a {@code retrying} item is
  * stored {@code queued} (claimable at its run time) with attempts behind it, and its attempt errors are a JSON array.
- * Shared by the stores with rows (the PostgreSQL one; the SQLite one has the same rules in its own copy).
+ * Shared by the stores with rows, SQLite and PostgreSQL.
  */
 final class StoredItems {
 
@@ -41,5 +41,24 @@ final class StoredItems {
       list.add(String.valueOf(o));
     }
     return list;
+  }
+
+  /** A cancel that found {@code item} started (or ended meanwhile): its worker cancels it, if it still runs. */
+  static ItemStore.Cancel running(Item item, String queue) {
+    ItemState now = item.state();
+    return new ItemStore.Cancel(now.isFinal() ? now : ItemState.RUNNING, item.snapshot(queue));
+  }
+
+  /**
+   * The position a listing cursor names: items with a lower admission number come next (null: from the newest).
+   *
+   * @throws IllegalArgumentException for a cursor no store of rows made
+   */
+  static long cursor(String cursor) {
+    try {
+      return cursor == null ? Long.MAX_VALUE : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a cursor of this queue: " + cursor);
+    }
   }
 }
