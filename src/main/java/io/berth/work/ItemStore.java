@@ -119,6 +119,15 @@ interface ItemStore {
   }
 
   /**
+   * The payload of item {@code id} as it was enqueued, for an item's detail: empty when the store has no such item
+   * or no longer keeps its payload (the memory store lets go of it once a run ended; in-process work has none).
+   * A durable store reads it from its table off the event loop. By default: not kept.
+   */
+  default Future<Optional<io.vertx.core.json.JsonObject>> payload(String id) {
+    return Future.succeededFuture(Optional.empty());
+  }
+
+  /**
    * What a cancel found: {@code was} {@code queued} or {@code retrying}: the store cancelled it ({@code now} is its
    * {@code cancelled} status, its slot is to be freed); {@code running}: its worker is to cancel its token; a final
    * state: nothing was done.
