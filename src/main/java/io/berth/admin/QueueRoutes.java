@@ -2,15 +2,19 @@ package io.berth.admin;
 
 import io.berth.core.HostView;
 import io.berth.service.HostState;
+import io.berth.work.ItemPayloads;
 import io.berth.work.ItemState;
 import io.berth.work.ItemStatus;
 import io.berth.work.WorkException;
 import io.berth.work.WorkItems;
 import io.berth.work.WorkQueue;
 import io.berth.work.WorkQueues;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.Optional;
 
 
 /**
@@ -232,19 +236,26 @@ final class QueueRoutes implements RouteGroup {
     });
   }
 
+  /**
+   * An item's detail: its status and its payload ({@code null} when the store no longer keeps it), read together
+   * (a durable store answers both from its own thread). Listings carry no payloads.
+   */
   private void status(RoutingContext rc) {
     WorkQueue queue = queue(rc);
     String id = rc.pathParam("id");
-    queue.find(id).onComplete(ar -> {
-      if (ar.failed()) {
-        rc.fail(toApi(ar.cause(), queue));
+    Future<Optional<ItemStatus>> found = queue.find(id);
+    Future<Optional<JsonObject>> payload = ItemPayloads.of(queue, id);
+    Future.join(found, payload).onComplete(ar -> {
+      Throwable failed = found.failed() ? found.cause() : payload.failed() ? payload.cause() : null;
+      if (failed != null) {
+        rc.fail(toApi(failed, queue));
         return;
       }
-      ItemStatus status = ar.result().orElse(null);
+      ItemStatus status = found.result().orElse(null);
       if (status == null) {
         rc.fail(unknownItem(queue, id));
       } else {
-        AdminServer.json(rc, 200, status.toJson());
+        AdminServer.json(rc, 200, status.toJson().put("payload", payload.result().orElse(null)));
       }
     });
   }

@@ -2,6 +2,7 @@ package io.berth.work;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -224,6 +225,23 @@ final class MemoryItemStore implements ItemStore {
       }
     }
     return item == null ? Optional.empty() : Optional.of(item.snapshot(queue));
+  }
+
+  /**
+   * The payload while this store still holds it: queued, running, retrying, and dead (among the last
+   * {@code statusRetention} dead letters); empty once a run ended otherwise (it let go of the bytes), for in-process
+   * work, and for an unknown id. A copy, so that the detail never shares an object a handler may be reading.
+   */
+  @Override
+  public Future<Optional<JsonObject>> payload(String id) {
+    Item item = statuses.get(id);
+    if (item == null) {
+      synchronized (dead) {
+        item = dead.get(id);
+      }
+    }
+    JsonObject held = item == null ? null : item.payload;
+    return Future.succeededFuture(Optional.ofNullable(held == null ? null : held.copy()));
   }
 
   @Override

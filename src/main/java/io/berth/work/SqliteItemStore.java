@@ -758,6 +758,29 @@ final class SqliteItemStore implements ItemStore {
     return Futures.backOn(caller, found.future());
   }
 
+  /**
+   * The payload from the item's row, read on the writer thread (never the caller's event loop): kept as long as the
+   * row is, whatever the item's state (finished rows go at {@code retention}). Empty for in-process work (never
+   * stored) and for an id this queue does not have.
+   */
+  @Override
+  public Future<Optional<JsonObject>> payload(String id) {
+    Item item = recent.get(id);
+    if (item != null && item.local) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return this.<Optional<JsonObject>>read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT payload FROM items WHERE id = ? AND queue = ?")) {
+        s.setString(1, id);
+        s.setString(2, queue);
+        try (ResultSet r = s.executeQuery()) {
+          String json = r.next() ? r.getString(1) : null;
+          return Optional.ofNullable(json == null ? null : new JsonObject(json));
+        }
+      }
+    }, p -> { });
+  }
+
   private static final String COLUMNS = "id, type, state, attempts, enqueued_at, started_at, finished_at, error,"
       + " run_at, errors";
 

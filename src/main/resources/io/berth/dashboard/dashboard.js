@@ -430,8 +430,10 @@ async function loadDetail() {
     $('detail-started').textContent = i.startedAt || '';
     $('detail-finished').textContent = i.finishedAt || '';
     $('detail-next').textContent = i.nextAttemptAt || i.runAt || '';
-    $('detail-payload').textContent = i.payload === undefined
-      ? '(the API does not return the payload of an item)' : JSON.stringify(i.payload, null, 2);
+    // As text, pretty-printed: the payload is user data and never becomes markup.
+    $('detail-payload').textContent = i.payload === undefined || i.payload === null
+      ? '(not kept: the store let go of it once the item ended, or the item is in-process work)'
+      : JSON.stringify(i.payload, null, 2);
     const errors = i.errors && i.errors.length ? i.errors : (i.error ? [i.error] : []);
     $('detail-errors').replaceChildren(...errors.map((text) => {
       const li = document.createElement('li');

@@ -215,6 +215,37 @@ class OpenApiContractTest {
   }
 
   /** {@code schema} with every {@code {…, nullable: true}} rewritten as {@code anyOf: [{…}, {enum: [null]}]}. */
+  /** An item's detail matches the contract's ItemDetail with its payload, and with a payload no longer kept (null). */
+  @Test
+  void anItemsDetailWithAndWithoutItsPayloadMatchesTheContract() throws Exception {
+    ResponseValidator validator = ResponseValidator.create(vertx,
+        AdminApiTest.sync(OpenAPIContract.from(vertx, admittingNull(served.copy()))));
+    JsonObject payload = new JsonObject().put("to", "ops").put("n", new io.vertx.core.json.JsonArray().add(1));
+    Resp held = api.post("/api/v1/queues/default/items", JSON,
+        new JsonObject().put("type", "hold").put("key", "detail").put("payload", payload).encode());
+    assertThat(held.status()).as(held.body()).isEqualTo(202);
+    Resp done = api.post("/api/v1/queues/default/items", JSON, "{\"type\":\"log\",\"payload\":{\"a\":1}}");
+    assertThat(done.status()).as(done.body()).isEqualTo(202);
+    String doneId = done.json().getString("id");
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        "succeeded".equals(api.get("/api/v1/queues/default/items/" + doneId).json().getString("status")));
+    for (String id : List.of(held.json().getString("id"), doneId)) {
+      Resp r = api.get("/api/v1/queues/default/items/" + id);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(r.json().getValue("payload")).isEqualTo(id.equals(doneId) ? null : payload);
+      try {
+        AdminApiTest.sync(validator.validate(ValidatableResponse.create(200, Buffer.buffer(r.body()), JSON),
+            "getItem"));
+      } catch (Exception e) {
+        throw new AssertionError("the detail does not match the contract: " + r.body(), e);
+      }
+    }
+    // The schema does check the field: a payload that is not an object is refused.
+    String forged = api.get("/api/v1/queues/default/items/" + doneId).json().put("payload", "text").encode();
+    assertThatThrownBy(() -> AdminApiTest.sync(validator.validate(
+        ValidatableResponse.create(200, Buffer.buffer(forged), JSON), "getItem"))).isNotNull();
+  }
+
   static JsonObject admittingNull(JsonObject schema) {
     for (String key : Set.copyOf(schema.fieldNames())) {
       Object value = schema.getValue(key);

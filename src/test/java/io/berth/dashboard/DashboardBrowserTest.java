@@ -228,7 +228,7 @@ class DashboardBrowserTest {
   void retriesADeadItemAndShowsItsDetail() throws Exception {
     WorkQueue mail = host.work().queue("mail");
     flakyCalls.set(0);
-    String id = result(mail.enqueue("flaky", new JsonObject().put("to", "ops")));
+    String id = result(mail.enqueue("flaky", new JsonObject().put("to", "ops").put("note", "<b>bold</b>")));
     await().atMost(Duration.ofSeconds(10)).until(() -> mail.status(id).map(s -> s.state() == ItemState.DEAD)
         .orElse(false));
     signIn(TOKEN);
@@ -238,9 +238,12 @@ class DashboardBrowserTest {
     assertThat(text("#dead tr[data-id='" + id + "'] .error")).contains("the mail server said no");
     screenshot("dead");
 
-    // Its detail: attempts, each error, times.
+    // Its detail: attempts, each error, times, and its payload pretty-printed as text (markup in it stays text).
     click("#dead tr[data-id='" + id + "'] a");
     wait.until(ExpectedConditions.textToBe(By.id("detail-status"), "dead"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-payload"), "\"to\""));
+    assertThat(text("#detail-payload")).isEqualTo("{\n  \"to\": \"ops\",\n  \"note\": \"<b>bold</b>\"\n}");
+    assertThat(driver.findElements(By.cssSelector("#detail-payload b"))).isEmpty();
     assertThat(text("#detail-attempts")).isEqualTo("1");
     assertThat(text("#detail-errors")).contains("the mail server said no");
     assertThat(text("#detail-enqueued")).matches("\\d{4}-\\d{2}-\\d{2}T.*");
@@ -322,8 +325,10 @@ class DashboardBrowserTest {
     field.sendKeys(value);
   }
 
+  /** The text of {@code css}, found again if a live update replaced the element between the find and the read. */
   private String text(String css) {
-    return driver.findElement(By.cssSelector(css)).getText();
+    return wait.ignoring(StaleElementReferenceException.class)
+        .until(d -> d.findElement(By.cssSelector(css)).getText());
   }
 
   private void screenshot(String name) throws IOException {
