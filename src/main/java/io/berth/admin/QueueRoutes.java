@@ -226,7 +226,9 @@ final class QueueRoutes implements RouteGroup {
         String id = ar.result().id();
         rc.response().putHeader("Location", AdminServer.API + "/queues/" + name + "/items/" + id);
         if (ar.result().created()) {
-          AdminServer.json(rc, 202, new JsonObject().put("id", id).put("queue", name).put("status", "queued"));
+          // The hottest answer of the API, written without a JsonObject and Jackson (same bytes, a few µs less).
+          rc.response().setStatusCode(202).putHeader("content-type", "application/json")
+              .end("{\"id\":" + quoted(id) + ",\"queue\":" + quoted(name) + ",\"status\":\"queued\"}");
         } else {   // an unfinished item has the key: its id, nothing created
           AdminServer.json(rc, 200, new JsonObject().put("id", id).put("queue", name).put("duplicate", true));
         }
@@ -311,6 +313,30 @@ final class QueueRoutes implements RouteGroup {
           .retryAfter(retryAfterSeconds(queue));
       default -> new ApiException(500, e.code(), message);
     };
+  }
+
+  /** {@code s} as a JSON string literal (quotes, backslashes and control characters escaped). */
+  static String quoted(String s) {
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\' || c < 0x20) {
+        if (b == null) {
+          b = new StringBuilder(s.length() + 16).append('"').append(s, 0, i);
+        }
+        switch (c) {
+          case '"' -> b.append("\\\"");
+          case '\\' -> b.append("\\\\");
+          case '\n' -> b.append("\\n");
+          case '\r' -> b.append("\\r");
+          case '\t' -> b.append("\\t");
+          default -> b.append(String.format("\\u%04x", (int) c));
+        }
+      } else if (b != null) {
+        b.append(c);
+      }
+    }
+    return b == null ? '"' + s + '"' : b.append('"').toString();
   }
 
   /** Work's messages start in lower case (they read inside log lines); the API's sentences start with a capital. */
