@@ -2,7 +2,6 @@ package io.berth.admin;
 
 import io.berth.core.HostView;
 import io.berth.service.HostState;
-import io.berth.work.ItemPayloads;
 import io.berth.work.ItemState;
 import io.berth.work.ItemStatus;
 import io.berth.work.WorkException;
@@ -246,7 +245,7 @@ final class QueueRoutes implements RouteGroup {
     WorkQueue queue = queue(rc);
     String id = rc.pathParam("id");
     Future<Optional<ItemStatus>> found = queue.find(id);
-    Future<Optional<JsonObject>> payload = ItemPayloads.of(queue, id);
+    Future<Optional<JsonObject>> payload = queue.payload(id);
     Future.join(found, payload).onComplete(ar -> {
       Throwable failed = found.failed() ? found.cause() : payload.failed() ? payload.cause() : null;
       if (failed != null) {

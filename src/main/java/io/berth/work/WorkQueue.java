@@ -142,6 +142,14 @@ public final class WorkQueue {
   }
 
   /**
+   * The payload of item {@code id} as enqueued, for its detail: empty when the store no longer keeps it (the memory
+   * store lets go once a run ended), for in-process work, and for an unknown id. Never blocks.
+   */
+  public Future<Optional<JsonObject>> payload(String id) {
+    return dispatcher.store().payload(id);
+  }
+
+  /**
    * Pauses the queue: it still admits items but starts none (running ones finish) until {@link #resume()}. With the
    * SQLite store the pause survives restarts.
    */
