@@ -94,7 +94,7 @@ final class PostgresItemStore implements ItemStore {
   private final PostgresDatabase db;
   private final Function<String, Handlers.Entry> handlers;
   private final int ahead;
-  /** Per-type limits, per node: a limited type's items are claimed by their own statement, at most 2 x limit. */
+  /** Per-type limits, per node: a limited type's items are claimed by their own statement, up to what may start. */
   private final TypeLimits limits;
   /** The limited types, for the main claim's filter. */
   private final String[] limitedTypes;
@@ -420,8 +420,8 @@ final class PostgresItemStore implements ItemStore {
 
   /**
    * Claims the next due rows into the buffer when it runs low; one fetch at a time. The types without a limit are
-   * claimed by one statement (up to {@code ahead}); each limited type by its own, up to twice its limit minus what
-   * runs and waits here, so a saturated type is not claimed at all and its rows stay in the table for other nodes.
+   * claimed by one statement (up to {@code ahead}); each limited type by its own, up to its limit minus what runs and
+   * waits here, so a saturated type is not claimed at all and its rows stay in the table for other nodes.
    */
   private void fetch() {
     if (stopped || paused || holding || !claiming.compareAndSet(false, true)) {
@@ -498,9 +498,14 @@ final class PostgresItemStore implements ItemStore {
     });
   }
 
-  /** How many more rows of limited {@code type} to claim ahead: up to twice its limit, running and buffered. */
+  /**
+   * How many more rows of limited {@code type} to claim: up to its limit, running and claimed ahead together. Not
+   * more: a row of a type this node cannot start now stays in the table, where a node with room takes it. Read in
+   * this order (waiting, then running), a worker between taking the slot and the item makes it smaller, never larger.
+   */
   private int room(String type) {
-    return 2 * limits.limit(type) - limits.running(type) - buffer.count(type);
+    int waiting = buffer.count(type);
+    return limits.limit(type) - waiting - limits.running(type);
   }
 
   private int limitedBuffered() {
