@@ -179,11 +179,6 @@ final class PostgresItemStore implements ItemStore {
     }
   }
 
-  /** Test seam: how many items of {@code type} this node holds claimed ahead, not started. */
-  int bufferedOf(String type) {
-    return buffer.count(type);
-  }
-
   @Override
   public boolean durable() {
     return true;
