@@ -61,7 +61,7 @@ final class PostgresItemStore implements ItemStore {
    * The retention cut in (end time, seq) order: rows at or before it go. The later of: the (N+1)th newest finished
    * row ($2 = retention.count), and "ended before now - retention.time" ($3 ms; 0: no time bound), as (that time, 0).
    */
-  private static final String RETENTION_CUT = "SELECT at, seq FROM ("
+  static final String RETENTION_CUT = "SELECT at, seq FROM ("
       + "SELECT finished_at AS at, seq FROM (SELECT finished_at, seq FROM berth_items WHERE queue = $1 AND" + FINISHED
       + " ORDER BY finished_at DESC, seq DESC OFFSET $2 LIMIT 1) c"
       + " UNION ALL SELECT now() - $3::bigint * interval '1 millisecond', 0 WHERE $3::bigint > 0) b"

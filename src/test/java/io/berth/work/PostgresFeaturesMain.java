@@ -28,6 +28,10 @@ public final class PostgresFeaturesMain {
 
   public static void main(String[] args) throws Exception {
     int fast = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+    if (args.length > 1 && args[1].equals("cut")) {
+      cut();
+      System.exit(0);
+    }
     run("warm-up (JIT, prepared statements)", fast, 0, 0);
     if (args.length > 1 && args[1].equals("backlog")) {
       // 50,000 due rows of the limited type ahead of every fast one: the other types' claim walks past them.
@@ -92,6 +96,37 @@ public final class PostgresFeaturesMain {
         sweep);
     host.stop().toCompletionStage().toCompletableFuture().get();
     vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  /** The idle sweep's cost: the retention cut of one queue (count 10,000, time 7 d) over 10,000 and 1,000,000 rows. */
+  private static void cut() throws Exception {
+    String db = pg.database();
+    Vertx v = Vertx.vertx();
+    Host h = host(v, db, new LongAdder());
+    h.start().toCompletionStage().toCompletableFuture().get();
+    h.stop().toCompletionStage().toCompletableFuture().get();
+    v.close().toCompletionStage().toCompletableFuture().get();
+    String sql = PostgresItemStore.RETENTION_CUT.replace("$1", "'q'").replace("$2", "10000")
+        .replace("$3", "604800000");
+    int have = 0;
+    for (int rows : new int[] {10_000, 1_000_000}) {
+      try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+        s.executeUpdate("INSERT INTO berth_items (id, queue, type, payload, state, attempts, run_at, enqueued_at,"
+            + " started_at, finished_at) SELECT 'done-' || g, 'q', 'noop', '{}', 'succeeded', 1, now(), now(), now(),"
+            + " now() - g * interval '1 millisecond' FROM generate_series(" + (have + 1) + ", " + rows + ") g");
+        have = rows;
+        s.execute("VACUUM ANALYZE berth_items");
+        for (int i = 0; i < 5; i++) {
+          s.executeQuery(sql).close();
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 50; i++) {
+          s.executeQuery(sql).close();
+        }
+        System.out.printf("retention cut over %,d finished rows: %.2f ms per look%n", rows,
+            (System.nanoTime() - t0) / 50 / 1e6);
+      }
+    }
   }
 
   private static long left(String db) throws Exception {
