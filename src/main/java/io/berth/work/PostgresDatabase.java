@@ -41,7 +41,9 @@ import java.util.concurrent.locks.LockSupport;
  * so any node may run any item. A claimed row carries a lease ({@code lease_owner} = this node's id,
  * {@code lease_until}) that this backend renews every third of {@code store.leaseTime}; every node sweeps expired
  * leases back to {@code queued} at each fallback poll, so the items of a node killed with -9 run elsewhere. When
- * items become due a node publishes on {@code berth.due.<queue>} (clustered Vert.x: every node hears it).
+ * items become due a node publishes on {@code berth.due.<queue>} (clustered Vert.x: every node hears it). Every node
+ * also sweeps finished items past their queue's retention, in small batches that skip what another node's sweep
+ * holds (see {@link PostgresItemStore#retain()}).
  */
 final class PostgresDatabase implements StoreBackend {
 

@@ -31,7 +31,10 @@ import java.util.function.Function;
  * (the rows leased to this node), when woken by a {@code berth.due.<queue>} publish from any node, by a timer at the
  * next due time it knows, or by the fallback poll. Ends are written behind, guarded by the lease owner: an item whose
  * lease passed to another node is not overwritten. The pause is a row per queue that every node's claim reads.
- * In-process work ({@link LocalWork}: a lambda) cannot be stored and stays in memory, lost at a stop.
+ * A limited type ({@code types.<type>.concurrency}, per node) is claimed by a statement of its own, never more than
+ * this node may start; a unique key stays on its row while it holds (unfinished, or within {@code uniqueWindow}), so
+ * one unique index decides between nodes. In-process work ({@link LocalWork}: a lambda) cannot be stored and stays in
+ * memory, lost at a stop.
  */
 final class PostgresItemStore implements ItemStore {
 
