@@ -7,6 +7,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,9 +29,15 @@ final class PostgresBatcher {
   private final int maxInFlight;
   private final ConcurrentLinkedQueue<Entry> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Comparator<Tuple> order;
 
-  PostgresBatcher(PostgresDatabase db, String sql, int maxBatch, int maxInFlight) {
+  /**
+   * {@code order}, when not null, sorts each batch's rows: batches that lock rows in one order (unique keys) cannot
+   * deadlock with each other, whichever node sent them.
+   */
+  PostgresBatcher(PostgresDatabase db, String sql, int maxBatch, int maxInFlight, Comparator<Tuple> order) {
     this.db = db;
+    this.order = order;
     this.sql = sql;
     this.maxBatch = maxBatch;
     this.maxInFlight = maxInFlight;
@@ -71,6 +78,9 @@ final class PostgresBatcher {
   }
 
   private void run(List<Entry> batch) {
+    if (order != null) {
+      batch.sort(Comparator.comparing(Entry::row, order));
+    }
     List<Tuple> rows = new ArrayList<>(batch.size());
     for (Entry e : batch) {
       rows.add(e.row());

@@ -41,13 +41,15 @@ import java.util.concurrent.locks.LockSupport;
  * so any node may run any item. A claimed row carries a lease ({@code lease_owner} = this node's id,
  * {@code lease_until}) that this backend renews every third of {@code store.leaseTime}; every node sweeps expired
  * leases back to {@code queued} at each fallback poll, so the items of a node killed with -9 run elsewhere. When
- * items become due a node publishes on {@code berth.due.<queue>} (clustered Vert.x: every node hears it).
+ * items become due a node publishes on {@code berth.due.<queue>} (clustered Vert.x: every node hears it). Every node
+ * also sweeps finished items past their queue's retention, in small batches that skip what another node's sweep
+ * holds (see {@link PostgresItemStore#retain()}).
  */
 final class PostgresDatabase implements StoreBackend {
 
   private static final Logger log = LoggerFactory.getLogger(PostgresDatabase.class);
   /** The schema this code writes; a database with a higher version is refused. */
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
   /** The advisory lock held by a migration, so that nodes starting together migrate one after the other. */
   private static final long MIGRATION_LOCK = 0x4265727468L;   // "Berth"
   /** The event-bus address prefix of wake-ups: the body is the epoch millis at which items become due. */
@@ -85,6 +87,21 @@ final class PostgresDatabase implements StoreBackend {
       "CREATE TABLE berth_timed (service text PRIMARY KEY, last_run_at timestamptz, next_run_at timestamptz,"
           + " paused boolean NOT NULL DEFAULT false)");
 
+  /**
+   * v2: retention, the unique window and per-type claims. A key now stays on its row while it holds (unfinished, or
+   * finished within the queue's {@code uniqueWindow}), so that one unique index over every keyed row decides between
+   * concurrent enqueues on any nodes; v1 kept keys on finished rows without holding them, so they are let go first.
+   */
+  private static final List<String> SCHEMA_V2 = List.of(
+      "UPDATE berth_items SET key = NULL WHERE key IS NOT NULL AND state NOT IN ('queued', 'running')",
+      "CREATE UNIQUE INDEX berth_items_key_held ON berth_items (queue, key) WHERE key IS NOT NULL",
+      "DROP INDEX berth_items_key",
+      // The retention sweep walks finished rows in end order, oldest first, and counts the newest N from the top.
+      "CREATE INDEX berth_items_finished ON berth_items (queue, finished_at, seq)"
+          + " WHERE state IN ('succeeded', 'failed', 'cancelled', 'timed-out')",
+      // The claim of one limited type: without it, a rare type's claim would walk every due row of the queue.
+      "CREATE INDEX berth_items_type_due ON berth_items (queue, type, run_at, seq) WHERE state = 'queued'");
+
   private final Vertx vertx;
   private final Pool pool;
   private final String where;
@@ -92,6 +109,8 @@ final class PostgresDatabase implements StoreBackend {
   private final long leaseMillis;
   private final long pollMillis;
   private final PostgresBatcher inserts;
+  /** Inserts of items with a unique key: their batches lock keys in one order, so two nodes' batches never deadlock. */
+  private final PostgresBatcher keyedInserts;
   private final PostgresBatcher ends;
   private final PostgresRunLedger ledger;
   /**
@@ -102,6 +121,9 @@ final class PostgresDatabase implements StoreBackend {
   private final List<PostgresItemStore> stores = new CopyOnWriteArrayList<>();
   private final StoreStats stats = new StoreStats();
   private final long tickTimer;
+  /** How often each node looks for finished items past their retention (when the last look found none left). */
+  private final long sweepMillis;
+  private volatile long sweepTimer;
   private final long renewTimer;
   private volatile boolean available = true;
   private volatile boolean closing;
@@ -115,11 +137,17 @@ final class PostgresDatabase implements StoreBackend {
     this.leaseMillis = options.leaseTime().toMillis();
     this.pollMillis = Math.max(10, options.pollInterval().toMillis());
     // Two batches in flight: the server groups the commits of concurrent connections as well.
-    this.inserts = new PostgresBatcher(this, PostgresItemStore.INSERT, MAX_BATCH, 2);
-    this.ends = new PostgresBatcher(this, PostgresItemStore.END, MAX_BATCH, 2);
+    this.inserts = new PostgresBatcher(this, PostgresItemStore.INSERT, MAX_BATCH, 2, null);
+    this.keyedInserts = new PostgresBatcher(this, PostgresItemStore.INSERT, MAX_BATCH, 2,
+        java.util.Comparator.comparing((Tuple t) -> t.getString(1)).thenComparing(t -> t.getString(6)));
+    this.ends = new PostgresBatcher(this, PostgresItemStore.END, MAX_BATCH, 2, null);
     this.ledger = new PostgresRunLedger(this);
     this.tickTimer = vertx.setPeriodic(pollMillis, id -> tick());
     this.renewTimer = vertx.setPeriodic(Math.max(100, leaseMillis / 3), id -> renew());
+    this.sweepMillis = Math.max(1000, Math.min(30_000, pollMillis * 5));
+    // Nodes started together do not sweep in step.
+    this.sweepTimer = vertx.setTimer(sweepMillis + java.util.concurrent.ThreadLocalRandom.current()
+        .nextLong(sweepMillis), id -> sweep());
   }
 
   /**
@@ -173,7 +201,7 @@ final class PostgresDatabase implements StoreBackend {
     }
     PostgresDatabase db = new PostgresDatabase(host.vertx(), pool, where, host.lifetime().nodeId(), options);
     log.info("Work store: PostgreSQL at {} as {} (pool {}, node {}){}", where, connect.getUser(), options.poolSize(),
-        host.lifetime().nodeId(), created == 0 ? "" : "; schema " + SCHEMA_VERSION + " created");
+        host.lifetime().nodeId(), created == 0 ? "" : "; schema " + SCHEMA_VERSION + (created == 1 ? " created" : " migrated"));
     return db;
   }
 
@@ -187,7 +215,7 @@ final class PostgresDatabase implements StoreBackend {
     }
   }
 
-  /** Completes with 1 when it created the schema, 0 when it was there. */
+  /** Completes with 1 when it created the schema, 2 when it migrated an older one, 0 when it was there. */
   private static Future<Integer> migrate(SqlConnection c) {
     return c.query("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")").execute()
         .compose(r -> c.query("CREATE TABLE IF NOT EXISTS berth_schema (version integer NOT NULL)").execute())
@@ -201,13 +229,18 @@ final class PostgresDatabase implements StoreBackend {
           if (version == SCHEMA_VERSION) {
             return Future.succeededFuture(0);
           }
+          List<String> steps = new java.util.ArrayList<>();
+          if (version < 1) {
+            steps.addAll(SCHEMA_V1);
+          }
+          steps.addAll(SCHEMA_V2);
           Future<?> f = Future.succeededFuture();
-          for (String ddl : SCHEMA_V1) {
+          for (String ddl : steps) {
             f = f.compose(x -> c.query(ddl).execute());
           }
           return f.compose(x -> c.query("DELETE FROM berth_schema").execute())
               .compose(x -> c.query("INSERT INTO berth_schema (version) VALUES (" + SCHEMA_VERSION + ")").execute())
-              .map(x -> 1);
+              .map(x -> version == 0 ? 1 : 2);
         });
   }
 
@@ -265,6 +298,10 @@ final class PostgresDatabase implements StoreBackend {
 
   PostgresBatcher inserts() {
     return inserts;
+  }
+
+  PostgresBatcher keyedInserts() {
+    return keyedInserts;
   }
 
   PostgresBatcher ends() {
@@ -400,6 +437,31 @@ final class PostgresDatabase implements StoreBackend {
     queues.forEach(q -> publishDue(q, now));
   }
 
+  /**
+   * The retention sweep: each queue deletes its finished items past {@code retention.time} or beyond the newest
+   * {@code retention.count}, in batches of {@link PostgresItemStore#RETENTION_BATCH} rows, each batch a statement (a
+   * short transaction) of its own; the queues one after the other. Every node sweeps: the batches lock only finished
+   * rows, which no claim, renewal or end touches, and skip the rows another node's sweep holds (SKIP LOCKED), so
+   * sweeps never wait on each other or on the claims. Then plans the next look.
+   */
+  private void sweep() {
+    if (closing) {
+      return;
+    }
+    Future<Void> all = Future.succeededFuture();
+    for (PostgresItemStore s : stores) {
+      all = all.compose(v -> s.retain().<Void>mapEmpty().recover(e -> {
+        log.warn("Work store: deleting finished items past their retention failed: {}", e.toString());
+        return Future.succeededFuture();
+      }));
+    }
+    all.onComplete(ar -> {
+      if (!closing) {
+        sweepTimer = vertx.setTimer(sweepMillis, id -> sweep());
+      }
+    });
+  }
+
   /** Renews the leases of every item this node claimed (running or claimed ahead). */
   private void renew() {
     if (closing) {
@@ -437,10 +499,11 @@ final class PostgresDatabase implements StoreBackend {
     closing = true;
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(renewTimer);
+    vertx.cancelTimer(sweepTimer);
     // The queues' last writes (hand-backs, ends) may still be in flight when a stop was cut short: give them a
     // bounded moment, or those items would wait for their leases to expire before another node runs them.
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    while (!(inserts.idle() && ends.idle()) && System.nanoTime() < until) {
+    while (!(inserts.idle() && keyedInserts.idle() && ends.idle()) && System.nanoTime() < until) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
     pool.close().onComplete(ar -> log.info("Work store: PostgreSQL at {} closed{}", where,

@@ -31,7 +31,10 @@ import java.util.function.Function;
  * (the rows leased to this node), when woken by a {@code berth.due.<queue>} publish from any node, by a timer at the
  * next due time it knows, or by the fallback poll. Ends are written behind, guarded by the lease owner: an item whose
  * lease passed to another node is not overwritten. The pause is a row per queue that every node's claim reads.
- * In-process work ({@link LocalWork}: a lambda) cannot be stored and stays in memory, lost at a stop.
+ * A limited type ({@code types.<type>.concurrency}, per node) is claimed by a statement of its own, never more than
+ * this node may start; a unique key stays on its row while it holds (unfinished, or within {@code uniqueWindow}), so
+ * one unique index decides between nodes. In-process work ({@link LocalWork}: a lambda) cannot be stored and stays in
+ * memory, lost at a stop.
  */
 final class PostgresItemStore implements ItemStore {
 
@@ -41,17 +44,52 @@ final class PostgresItemStore implements ItemStore {
 
   static final String INSERT = "INSERT INTO berth_items (id, queue, type, payload, state, attempts, run_at,"
       + " enqueued_at, key) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7)"
-      + " ON CONFLICT (queue, key) WHERE key IS NOT NULL AND state IN ('queued', 'running') DO NOTHING RETURNING seq";
-  /** Guarded by the lease owner, found by seq: {@code AND state = 'running'} made the planner pick a worse index. */
+      + " ON CONFLICT (queue, key) WHERE key IS NOT NULL DO NOTHING RETURNING seq";
+  /**
+   * Guarded by the lease owner, found by seq: {@code AND state = 'running'} made the planner pick a worse index. The
+   * key stays on the row while it holds ($10: queued again, or finished, not cancelled, with a unique window).
+   */
   static final String END = "UPDATE berth_items SET state = $1, attempts = $2, started_at = $3, finished_at = $4,"
-      + " error = $5, run_at = $6, errors = $7, lease_owner = NULL, lease_until = NULL WHERE seq = $8"
-      + " AND lease_owner = $9";
-  private static final String CLAIM = "UPDATE berth_items SET state = 'running', attempts = attempts + 1,"
-      + " lease_owner = $1, node = $1, lease_until = now() + $4 * interval '1 millisecond'"
-      + " WHERE seq IN (SELECT seq FROM berth_items WHERE queue = $2 AND state = 'queued' AND run_at <= now()"
-      + " AND NOT EXISTS (SELECT 1 FROM berth_queues WHERE name = $2 AND paused)"
-      + " ORDER BY run_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
-      + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at, errors";
+      + " error = $5, run_at = $6, errors = $7, lease_owner = NULL, lease_until = NULL,"
+      + " key = CASE WHEN $10 THEN key END WHERE seq = $8 AND lease_owner = $9";
+  /**
+   * Lets go of key $2 when its row no longer holds it: cancelled, or finished before the window ($3 ms) on the
+   * database's clock. Row-locked, so two nodes racing for an expired key let it go once.
+   */
+  private static final String RELEASE_KEY = "UPDATE berth_items SET key = NULL WHERE queue = $1 AND key = $2"
+      + " AND state NOT IN ('queued', 'running') AND (state = 'cancelled' OR finished_at IS NULL"
+      + " OR finished_at < now() - $3::bigint * interval '1 millisecond')";
+  private static final String FINISHED = " state IN ('succeeded', 'failed', 'cancelled', 'timed-out')";
+  /**
+   * The retention cut in (end time, seq) order: rows at or before it go. The later of: the (N+1)th newest finished
+   * row ($2 = retention.count), and "ended before now - retention.time" ($3 ms; 0: no time bound), as (that time, 0).
+   */
+  static final String RETENTION_CUT = "SELECT at, seq FROM ("
+      + "SELECT finished_at AS at, seq FROM (SELECT finished_at, seq FROM berth_items WHERE queue = $1 AND" + FINISHED
+      + " ORDER BY finished_at DESC, seq DESC OFFSET $2 LIMIT 1) c"
+      + " UNION ALL SELECT now() - $3::bigint * interval '1 millisecond', 0 WHERE $3::bigint > 0) b"
+      + " ORDER BY at DESC, seq DESC LIMIT 1";
+  /** The most rows one retention batch deletes: each batch is a short transaction of its own. */
+  static final int RETENTION_BATCH = 500;
+  private static final String RETENTION_DELETE = "DELETE FROM berth_items WHERE seq IN (SELECT seq FROM berth_items"
+      + " WHERE queue = $1 AND" + FINISHED + " AND (finished_at, seq) <= ($2::timestamptz, $3::bigint)"
+      + " ORDER BY finished_at, seq LIMIT " + RETENTION_BATCH + " FOR UPDATE SKIP LOCKED)";
+  /** Between two retention batches of one queue: claims and ends go first. */
+  private static final long RETENTION_PAUSE_MS = 20;
+  private static final String CLAIM = claimSql("");
+  /** The claim of the types without a limit, when some have one ($5: the limited types). */
+  private static final String CLAIM_OPEN = claimSql(" AND type <> ALL($5::text[])");
+  /** The claim of one limited type ($5). */
+  private static final String CLAIM_TYPE = claimSql(" AND type = $5");
+
+  private static String claimSql(String filter) {
+    return "UPDATE berth_items SET state = 'running', attempts = attempts + 1,"
+        + " lease_owner = $1, node = $1, lease_until = now() + $4 * interval '1 millisecond'"
+        + " WHERE seq IN (SELECT seq FROM berth_items WHERE queue = $2 AND state = 'queued' AND run_at <= now()"
+        + filter + " AND NOT EXISTS (SELECT 1 FROM berth_queues WHERE name = $2 AND paused)"
+        + " ORDER BY run_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
+        + " RETURNING seq, id, type, payload, attempts, run_at, enqueued_at, errors";
+  }
   private static final String COLUMNS = "id, type, state, attempts, enqueued_at, started_at, finished_at, error,"
       + " run_at, errors, node, seq";
 
@@ -59,9 +97,19 @@ final class PostgresItemStore implements ItemStore {
   private final PostgresDatabase db;
   private final Function<String, Handlers.Entry> handlers;
   private final int ahead;
-  private final ConcurrentLinkedQueue<Item> buffer = new ConcurrentLinkedQueue<>();
+  /** Per-type limits, per node: a limited type's items are claimed by their own statement, up to what may start. */
+  private final TypeLimits limits;
+  /** The limited types, for the main claim's filter. */
+  private final String[] limitedTypes;
+  /** Per limited type: whether its due rows may be in the table (set by wake-ups and by its runs' ends). */
+  private final java.util.Map<String, AtomicBoolean> typeWanted = new java.util.HashMap<>();
+  private final long uniqueWindowMs;
+  private final long retentionMs;
+  private final int retentionCount;
+  /** Claimed ahead of the workers, by type when types have limits. */
+  private final TypedChannel buffer;
   private final AtomicInteger buffered = new AtomicInteger();
-  private final ConcurrentLinkedQueue<Item> local = new ConcurrentLinkedQueue<>();
+  private final TypedChannel local;
   private final DelayedItems localDelayed = new DelayedItems();
   private final StatusStore recent;
   /** Shared counts, read from the table every few seconds and kept up to date by this node in between. */
@@ -113,6 +161,24 @@ final class PostgresItemStore implements ItemStore {
     this.recent = new StatusStore(Math.min(options.statusRetention(), 4096), ahead + options.concurrency());
     for (ItemState s : ItemState.values()) {
       reached[s.ordinal()] = new LongAdder();
+    }
+    this.limits = new TypeLimits(options.typeConcurrency());
+    this.limitedTypes = limits.types().toArray(new String[0]);
+    for (String type : limitedTypes) {
+      typeWanted.put(type, new AtomicBoolean(true));
+    }
+    this.buffer = new TypedChannel(limits);
+    this.local = new TypedChannel(limits);
+    this.uniqueWindowMs = options.uniqueWindow().toMillis();
+    this.retentionMs = options.retentionTime().toMillis();
+    this.retentionCount = options.retentionCount();
+  }
+
+  /** A row may have become due (an append, a retry, a hand-back, a wake-up): every claim looks again. */
+  private void mayBeDue() {
+    maybeDue = true;
+    for (AtomicBoolean w : typeWanted.values()) {
+      w.set(true);
     }
   }
 
@@ -175,7 +241,7 @@ final class PostgresItemStore implements ItemStore {
           if (paused && !now && context != null) {
             paused = false;
             context.runOnContext(x -> {
-              maybeDue = true;
+              mayBeDue();
               fetch();
             });
           }
@@ -220,7 +286,7 @@ final class PostgresItemStore implements ItemStore {
     if (stopped) {
       return Future.failedFuture(WorkException.stopping(queue, true));
     }
-    if (item.payload == null) {   // in-process work: a lambda cannot be stored
+    if (item.local) {   // in-process work: a lambda cannot be stored
       recent.add(item);
       if (item.runAtMillis > item.enqueuedMillis) {
         localDelayed.add(item);
@@ -242,21 +308,28 @@ final class PostgresItemStore implements ItemStore {
     return Futures.backOn(caller, wrapped(stored));
   }
 
-  /** Inserts the row; with a key held by an unfinished item, completes with that item's id instead. */
+  /**
+   * Inserts the row; with a key that another item holds (unfinished, or finished within {@code uniqueWindow}),
+   * completes with that item's id instead. The unique index over every keyed row decides between concurrent enqueues
+   * on any nodes; a row whose hold ran out lets go of its key here, and the insert is tried again.
+   */
   private Future<String> insert(Item item, int tries) {
     Tuple row = Tuple.of(item.id, queue, item.type, item.payload.encode(), PostgresDatabase.time(item.runAtMillis),
         PostgresDatabase.time(item.enqueuedMillis), item.key);
-    return db.inserts().submit(row).compose(rs -> {
+    PostgresBatcher batcher = item.key == null ? db.inserts() : db.keyedInserts();
+    return batcher.submit(row).compose(rs -> {
       if (rs.rowCount() > 0 || item.key == null) {
         return Future.succeededFuture((String) null);
       }
-      return db.query("SELECT id FROM berth_items WHERE queue = $1 AND key = $2"
-              + " AND state IN ('queued', 'running')", Tuple.of(queue, item.key))
-          .compose(found -> {
-            if (found.size() > 0) {
-              return Future.succeededFuture(found.iterator().next().getString(0));
+      return db.query(RELEASE_KEY, Tuple.of(queue, item.key, uniqueWindowMs))
+          .compose(freed -> freed.rowCount() > 0 ? Future.succeededFuture((String) null)
+              : db.query("SELECT id FROM berth_items WHERE queue = $1 AND key = $2", Tuple.of(queue, item.key))
+                  .map(found -> found.size() == 0 ? null : found.iterator().next().getString(0)))
+          .compose(holder -> {
+            if (holder != null) {
+              return Future.succeededFuture(holder);
             }
-            // The holder of the key ended between the two statements: try again.
+            // The holder let go of the key (here, or its end) between the statements: try again.
             return tries < 5 ? insert(item, tries + 1) : Future.failedFuture(new WorkException(
                 WorkException.STORE_UNAVAILABLE, "queue '" + queue + "' could not settle unique key '" + item.key
                 + "'"));
@@ -286,7 +359,7 @@ final class PostgresItemStore implements ItemStore {
     long now = System.currentTimeMillis();
     if (at <= now) {
       wakes.incrementAndGet();
-      maybeDue = true;
+      mayBeDue();
       fetch();
     } else {
       planAt(at);
@@ -328,7 +401,7 @@ final class PostgresItemStore implements ItemStore {
         log.debug("Queue '{}': {} item(s) claimed ahead handed back: no worker free on this node", queue, n);
       }
       bufferedAtPoll = !buffer.isEmpty();
-      maybeDue = true;
+      mayBeDue();
       fetch();
       for (Item item; (item = unwritten.poll()) != null; ) {
         writeEnd(item);
@@ -339,43 +412,106 @@ final class PostgresItemStore implements ItemStore {
     });
   }
 
-  /** Claims the next due rows into the buffer when it runs low; one claim at a time. */
+  /** One claim statement of a fetch: the main one ({@code type} null), or one limited type's. */
+  private record Claim(String type, int want, long mark) {
+  }
+
+  /**
+   * Claims the next due rows into the buffer when it runs low; one fetch at a time. The types without a limit are
+   * claimed by one statement (up to {@code ahead}); each limited type by its own, up to its limit minus what runs and
+   * waits here, so a saturated type is not claimed at all and its rows stay in the table for other nodes.
+   */
   private void fetch() {
-    if (stopped || paused || holding || !maybeDue || buffered.get() >= ahead / 2
-        || !claiming.compareAndSet(false, true)) {
+    if (stopped || paused || holding || !claiming.compareAndSet(false, true)) {
       return;
     }
-    int want = ahead - buffered.get();
+    List<Claim> claims = new ArrayList<>();
     long mark = wakes.get();
-    db.query(CLAIM, Tuple.of(db.nodeId(), queue, want, db.leaseMillis())).onComplete(ar -> {
-      if (ar.failed()) {
-        claiming.set(false);
-        return;   // the next poll tries again
+    int open = buffered.get() - limitedBuffered();
+    if (maybeDue && open < ahead / 2) {
+      claims.add(new Claim(null, ahead - open, mark));
+    }
+    for (String type : limitedTypes) {
+      int room = room(type);
+      if (room > 0 && typeWanted.get(type).compareAndSet(true, false)) {
+        claims.add(new Claim(type, room, mark));
       }
-      boolean drained;
+    }
+    if (claims.isEmpty()) {
+      claiming.set(false);
+      return;
+    }
+    List<Future<RowSet<Row>>> runs = new ArrayList<>();
+    for (Claim c : claims) {
+      Tuple args = Tuple.of(db.nodeId(), queue, c.want(), db.leaseMillis());
+      if (c.type() != null) {
+        args.addString(c.type());
+      } else if (limitedTypes.length > 0) {
+        args.addArrayOfString(limitedTypes);
+      }
+      runs.add(db.query(c.type() != null ? CLAIM_TYPE : limitedTypes.length > 0 ? CLAIM_OPEN : CLAIM, args));
+    }
+    Future.join(runs).onComplete(all -> {
+      List<Claim> drained = new ArrayList<>();
       try {
         List<Item> items = new ArrayList<>();
-        for (Row r : ar.result()) {
-          String type = r.getString(2);
-          items.add(Item.stored(r.getLong(0), r.getString(1), type, new JsonObject(r.getString(3)),
-              handlers.apply(type), r.getInteger(4) - 1, millis(r, 6), millis(r, 5),
-              StoredItems.errors(r.getString(7))));
+        for (int i = 0; i < claims.size(); i++) {
+          Claim c = claims.get(i);
+          Future<RowSet<Row>> run = runs.get(i);
+          if (run.failed()) {
+            if (c.type() != null) {
+              typeWanted.get(c.type()).set(true);   // the next poll tries again
+            }
+            continue;
+          }
+          int got = 0;
+          for (Row r : run.result()) {
+            String type = r.getString(2);
+            items.add(Item.stored(r.getLong(0), r.getString(1), type, new JsonObject(r.getString(3)),
+                handlers.apply(type), r.getInteger(4) - 1, millis(r, 6), millis(r, 5),
+                StoredItems.errors(r.getString(7))));
+            got++;
+          }
+          if (got < c.want()) {
+            if (c.type() == null && wakes.get() == c.mark()) {
+              maybeDue = false;
+            }
+            drained.add(c);
+          } else if (c.type() != null) {
+            typeWanted.get(c.type()).set(true);   // more may be due: looked for when it has room again
+          }
         }
         // RETURNING gives no order: due time, then admission order.
         items.sort(Comparator.comparingLong((Item i) -> i.runAtMillis).thenComparingLong(i -> i.seq));
-        drained = items.size() < want;
-        if (drained && wakes.get() == mark) {
-          maybeDue = false;
-        }
         hand(items);
       } finally {
         claiming.set(false);   // whatever happened, the next claim may run
       }
-      if (drained) {
-        nextDue();
+      for (Claim c : drained) {
+        nextDue(c.type());
       }
-      fetch();
+      if (all.succeeded()) {
+        fetch();
+      }
     });
+  }
+
+  /**
+   * How many more rows of limited {@code type} to claim: up to its limit, running and claimed ahead together. Not
+   * more: a row of a type this node cannot start now stays in the table, where a node with room takes it. Read in
+   * this order (waiting, then running), a worker between taking the slot and the item makes it smaller, never larger.
+   */
+  private int room(String type) {
+    int waiting = buffer.count(type);
+    return limits.limit(type) - waiting - limits.running(type);
+  }
+
+  private int limitedBuffered() {
+    int n = 0;
+    for (String type : limitedTypes) {
+      n += buffer.count(type);
+    }
+    return n;
   }
 
   /** Hands claimed items to the workers (or back to the table when the queue stopped meanwhile). */
@@ -388,7 +524,7 @@ final class PostgresItemStore implements ItemStore {
       if (stopped) {
         item.requeue();
         ended.decrement();
-        finished(item);
+        recorded(item);
         continue;
       }
       if (item.handler == null) {
@@ -396,7 +532,7 @@ final class PostgresItemStore implements ItemStore {
         item.start();
         item.end(ItemState.FAILED, "queue '" + queue + "' has no handler for type '" + item.type + "'");
         log.error("Queue '{}': item {} of type '{}' failed: no handler for its type", queue, item.id, item.type);
-        finished(item);
+        recorded(item);
         continue;
       }
       recent.add(item);
@@ -406,15 +542,27 @@ final class PostgresItemStore implements ItemStore {
     }
   }
 
-  /** After a claim found no more due rows: plans a claim at the earliest later run time. */
-  private void nextDue() {
-    db.query("SELECT min(run_at) FROM berth_items WHERE queue = $1 AND state = 'queued'", Tuple.of(queue))
-        .onSuccess(rows -> {
-          long at = millis(rows.iterator().next(), 0);
-          if (at > 0) {
-            context.runOnContext(v -> planAt(at));
-          }
-        });
+  /**
+   * After a claim found fewer rows than it asked for: plans a claim at the earliest later run time of the rows it
+   * looks at (the types without a limit, or limited {@code type}).
+   */
+  private void nextDue(String type) {
+    Future<RowSet<Row>> min;
+    if (type != null) {
+      min = db.query("SELECT min(run_at) FROM berth_items WHERE queue = $1 AND type = $2 AND state = 'queued'",
+          Tuple.of(queue, type));
+    } else if (limitedTypes.length > 0) {
+      min = db.query("SELECT min(run_at) FROM berth_items WHERE queue = $1 AND state = 'queued'"
+          + " AND type <> ALL($2::text[])", Tuple.of(queue).addArrayOfString(limitedTypes));
+    } else {
+      min = db.query("SELECT min(run_at) FROM berth_items WHERE queue = $1 AND state = 'queued'", Tuple.of(queue));
+    }
+    min.onSuccess(rows -> {
+      long at = millis(rows.iterator().next(), 0);
+      if (at > 0) {
+        context.runOnContext(v -> planAt(at));
+      }
+    });
   }
 
   private static long millis(Row r, int column) {
@@ -428,6 +576,10 @@ final class PostgresItemStore implements ItemStore {
       return null;
     }
     Item item = localDelayed.pollDue();
+    if (item != null && !limits.tryAcquire(item.type)) {
+      local.offer(item);   // due, its type at its limit: it waits behind nobody of another type
+      item = null;
+    }
     if (item == null) {
       item = local.poll();
     }
@@ -448,7 +600,7 @@ final class PostgresItemStore implements ItemStore {
 
   @Override
   public boolean hasDue() {
-    return !stopped && (!buffer.isEmpty() || !local.isEmpty() || localDelayed.hasDue());
+    return !stopped && (buffer.hasClaimable() || local.hasClaimable() || localDelayed.hasDue());
   }
 
   @Override
@@ -460,10 +612,25 @@ final class PostgresItemStore implements ItemStore {
 
   @Override
   public void finished(Item item) {
+    if (limits.release(item.type)) {
+      // Its type has room again: its rows may be claimed ahead again (after this end is recorded).
+      AtomicBoolean wanted = typeWanted.get(item.type);
+      recorded(item);
+      wanted.set(true);
+      if (!stopped) {
+        fetch();
+      }
+      return;
+    }
+    recorded(item);
+  }
+
+  /** Records the end of a run, or a claimed item given back, that held no slot of its type (or has none). */
+  private void recorded(Item item) {
     ItemState state = item.state();
     ended.increment();
     if (state == ItemState.RETRYING) {
-      if (item.payload == null) {
+      if (item.local) {
         localDelayed.add(item);
         return;
       }
@@ -480,18 +647,27 @@ final class PostgresItemStore implements ItemStore {
       }
       recent.finished(item);
     }
-    if (item.payload != null) {
+    if (!item.local) {
       writeEnd(item);
     }
   }
 
-  private void writeEnd(Item item) {
+  /** The END statement's parameters for {@code item} as it stands. */
+  private Tuple endRow(Item item) {
     ItemStatus s = item.snapshot(queue);
-    Tuple row = Tuple.of(StoredItems.stored(s.state()), s.attempts(), PostgresDatabase.time(s.startedAt()),
+    ItemState state = s.state();
+    // The key holds while the item is queued again, and after its end within the unique window (not cancelled).
+    boolean keep = state == ItemState.RETRYING || state == ItemState.QUEUED
+        || uniqueWindowMs > 0 && state != ItemState.CANCELLED;
+    return Tuple.of(StoredItems.stored(state), s.attempts(), PostgresDatabase.time(s.startedAt()),
             PostgresDatabase.time(s.finishedAt()), s.error(), PostgresDatabase.time(item.runAtMillis),
             StoredItems.errorsColumn(s.errors()))
-        .addLong(item.seq).addString(db.nodeId());
-    Future<RowSet<Row>> write = db.ends().submit(row);
+        .addLong(item.seq).addString(db.nodeId()).addBoolean(keep);
+  }
+
+  private void writeEnd(Item item) {
+    ItemStatus s = item.snapshot(queue);
+    Future<RowSet<Row>> write = db.ends().submit(endRow(item));
     writes.add(write);
     write.onComplete(ar -> {
       writes.remove(write);
@@ -548,10 +724,18 @@ final class PostgresItemStore implements ItemStore {
     return Futures.backOn(caller, wrapped(db.query(sql, args)));
   }
 
+  /** The payload as stored (in-process work has none, and a row past its retention is gone). */
+  @Override
+  public Future<Optional<JsonObject>> payload(String id) {
+    return read("SELECT payload FROM berth_items WHERE id = $1 AND queue = $2", Tuple.of(id, queue))
+        .map(rows -> rows.size() == 0 ? Optional.<JsonObject>empty()
+            : Optional.of(new JsonObject(rows.iterator().next().getString(0))));
+  }
+
   @Override
   public Future<Optional<Cancel>> cancel(String id) {
     Item item = recent.get(id);
-    if (item != null && item.payload == null) {   // in-process work: only in memory
+    if (item != null && item.local) {   // in-process work: only in memory
       ItemState was = item.state();
       if (was == ItemState.QUEUED && (local.remove(item) || localDelayed.remove(item))
           || was == ItemState.RETRYING && localDelayed.remove(item)) {
@@ -712,6 +896,42 @@ final class PostgresItemStore implements ItemStore {
     };
   }
 
+  // ---------------------------------------------------------------- retention
+
+  /**
+   * Deletes this queue's finished items (not dead letters) that ended before {@code retention.time} on the
+   * database's clock, or are older than the newest {@code retention.count}, in batches of {@link #RETENTION_BATCH}:
+   * each batch one statement (its own short transaction) that locks only finished rows and skips those another
+   * node's sweep holds. Completes with how many rows it deleted. Issued from the backend's context, never blocking.
+   */
+  Future<Integer> retain() {
+    if (stopped) {
+      return Future.succeededFuture(0);
+    }
+    return db.query(RETENTION_CUT, Tuple.of(queue, retentionCount, retentionMs)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(0);
+      }
+      Row cut = rows.iterator().next();
+      return retainUpTo(cut.getOffsetDateTime(0), cut.getLong(1), 0);
+    });
+  }
+
+  private Future<Integer> retainUpTo(java.time.OffsetDateTime at, long seq, int before) {
+    return db.query(RETENTION_DELETE, Tuple.of(queue, at, seq)).compose(rs -> {
+      int total = before + rs.rowCount();
+      if (rs.rowCount() < RETENTION_BATCH || stopped) {
+        if (total > 0) {
+          log.debug("Queue '{}': {} finished item(s) past their retention deleted", queue, total);
+        }
+        return Future.succeededFuture(total);
+      }
+      io.vertx.core.Promise<Integer> next = io.vertx.core.Promise.promise();
+      db.vertx().setTimer(RETENTION_PAUSE_MS, id -> retainUpTo(at, seq, total).onComplete(next));
+      return next.future();
+    });
+  }
+
   // ---------------------------------------------------------------- stop
 
   /** Stops claiming and hands what it claimed ahead back to the table at once (queued, the claim not counted). */
@@ -730,7 +950,7 @@ final class PostgresItemStore implements ItemStore {
       });
     }
     List<String> lost = new ArrayList<>();
-    for (Item item; (item = local.poll()) != null; ) {
+    for (Item item : local.drain()) {
       lost.add(item.id);
     }
     for (Item item : localDelayed.drain()) {
@@ -746,11 +966,11 @@ final class PostgresItemStore implements ItemStore {
   /** Hands the items claimed ahead back to the table (queued, the claim not counted); returns how many. */
   private int handBack() {
     int back = 0;
-    for (Item item; (item = buffer.poll()) != null; ) {
+    for (Item item : buffer.drain()) {
       buffered.decrementAndGet();
       item.requeue();
-      ended.decrement();   // finished() counts an end; this item never started
-      finished(item);
+      ended.decrement();   // recorded() counts an end; this item never started
+      recorded(item);
       back++;
     }
     return back;
@@ -766,11 +986,7 @@ final class PostgresItemStore implements ItemStore {
       List<Future<?>> again = new ArrayList<>();
       for (Item item; (item = unwritten.poll()) != null; ) {
         Item it = item;
-        ItemStatus s = it.snapshot(queue);
-        again.add(db.ends().submit(Tuple.of(StoredItems.stored(s.state()), s.attempts(),
-            PostgresDatabase.time(s.startedAt()), PostgresDatabase.time(s.finishedAt()), s.error(),
-            PostgresDatabase.time(it.runAtMillis), StoredItems.errorsColumn(s.errors())).addLong(it.seq)
-            .addString(db.nodeId())).onSuccess(r -> announce(it.runAtMillis)));
+        again.add(db.ends().submit(endRow(it)).onSuccess(r -> announce(it.runAtMillis)));
       }
       return Future.join(again);
     }).compose(x -> db.query("SELECT count(*) FROM berth_items WHERE queue = $1"
