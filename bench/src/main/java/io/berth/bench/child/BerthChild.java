@@ -45,6 +45,9 @@ public final class BerthChild {
   static final ConcurrentHistogram LATENCY = new ConcurrentHistogram(3);
   static final AtomicLong RUN = new AtomicLong();
   static volatile long holdingSinceMicros;
+  /** With {@code -Dberth.trace=true}: per item run here, its client send time and its handler's start (micros). */
+  static final boolean TRACE = Boolean.getBoolean("berth.trace");
+  static final java.util.concurrent.ConcurrentHashMap<String, long[]> RUNS = new java.util.concurrent.ConcurrentHashMap<>();
 
   static long epochMicros() {
     Instant i = Instant.now();
@@ -70,9 +73,11 @@ public final class BerthChild {
       b
           .queue(new QueueOptions(queueName))
           .handler(type, ctx -> {
+            long now = epochMicros();
             RUN.incrementAndGet();
             Long t = ctx.payload().getLong("t");
-            if (t != null) LATENCY.recordValue(Math.max(0, epochMicros() - t));
+            if (t != null) LATENCY.recordValue(Math.max(0, now - t));
+            if (TRACE && t != null) RUNS.put(ctx.id(), new long[] {t, now});
             if (block) {
               while (ctx.token().sleep(Duration.ofSeconds(60))) {
                 // hold the item until cancelled (or the process is killed)
@@ -102,6 +107,14 @@ public final class BerthChild {
               if (rc.queryParams().contains("reset")) {
                 LATENCY.reset();
                 RUN.set(0);
+              }
+              rc.json(o);
+            });
+            r.get("/bench/trace").blockingHandler(rc -> {
+              JsonObject o = TraceDump.dump(RUNS);
+              if (rc.queryParams().contains("reset")) {
+                RUNS.clear();
+                TraceDump.reset();
               }
               rc.json(o);
             });

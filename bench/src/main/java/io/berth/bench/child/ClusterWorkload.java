@@ -70,8 +70,11 @@ public final class ClusterWorkload implements Workload {
       this.api = new Api(httpPort);
     }
 
+    /** Extra JVM flags of this node's child (the diagnostic {@link ClusterTrace} sets some). */
+    List<String> jvm = List.of();
+
     void start(BenchConfig cfg, Path dir) throws Exception {
-      child = Child.java(cfg.benchJar(), dir, List.of(), BerthChild.class.getName(), conf.toString());
+      child = Child.java(cfg.benchJar(), dir, jvm, BerthChild.class.getName(), conf.toString());
       String line = child.await(cfg.childTimeout(), "STARTED", "CONFIG-ERROR");
       if (line.startsWith("CONFIG-ERROR")) throw new Skipped("product refuses the cluster config (" + line.substring(13) + ")");
     }
@@ -98,25 +101,7 @@ public final class ClusterWorkload implements Workload {
     List<Result> out = new ArrayList<>();
     try {
       String db = DRY_RUN ? null : Pg.createDatabase("cluster");
-      String clusterName = "bench-" + UUID.randomUUID().toString().substring(0, 8);
-      JsonArray members = new JsonArray().add("127.0.0.1:" + a.clusterPort).add("127.0.0.1:" + b.clusterPort);
-      for (Node n : List.of(a, b)) {
-        Files.createDirectories(dir.resolve(n.name));
-        JsonObject conf = new JsonObject()
-            .put("store", BerthDurable.storeConfig(DRY_RUN ? BerthDurable.Store.SQLITE : BerthDurable.Store.POSTGRES,
-                dir.resolve(n.name), db))
-            .put("queues", new JsonObject().put("default", new JsonObject().put("capacity", 1_000_000).put("concurrency", 4)));
-        if (!DRY_RUN) {
-          conf.put("cluster", new JsonObject().put("enabled", true).put("name", clusterName).put("members", members)
-                  .put("host", "127.0.0.1").put("port", n.clusterPort))
-              .put("services", new JsonObject().put("bench-singleton", new JsonObject().put("singleton", true)));
-        }
-        conf
-            .put("http", Api.httpConfig(n.httpPort, dir.resolve(n.name)))
-            .put("app", new JsonObject().put("probe", true));
-        n.conf = dir.resolve(n.name).resolve("node.json");
-        Files.writeString(n.conf, conf.encodePrettily());
-      }
+      configure(dir, a, b, db);
       long t0 = System.nanoTime();
       a.start(cfg, dir.resolve("A"));
       b.start(cfg, dir.resolve("B"));
@@ -163,6 +148,29 @@ public final class ClusterWorkload implements Workload {
     return out;
   }
 
+  /** Writes each node's config ({@code <dir>/<name>/node.json}): the shared database {@code db}, one cluster. */
+  static void configure(Path dir, Node a, Node b, String db) throws Exception {
+    String clusterName = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+    JsonArray members = new JsonArray().add("127.0.0.1:" + a.clusterPort).add("127.0.0.1:" + b.clusterPort);
+    for (Node n : List.of(a, b)) {
+      Files.createDirectories(dir.resolve(n.name));
+      JsonObject conf = new JsonObject()
+          .put("store", BerthDurable.storeConfig(DRY_RUN ? BerthDurable.Store.SQLITE : BerthDurable.Store.POSTGRES,
+              dir.resolve(n.name), db))
+          .put("queues", new JsonObject().put("default", new JsonObject().put("capacity", 1_000_000).put("concurrency", 4)));
+      if (!DRY_RUN) {
+        conf.put("cluster", new JsonObject().put("enabled", true).put("name", clusterName).put("members", members)
+                .put("host", "127.0.0.1").put("port", n.clusterPort))
+            .put("services", new JsonObject().put("bench-singleton", new JsonObject().put("singleton", true)));
+      }
+      conf
+          .put("http", Api.httpConfig(n.httpPort, dir.resolve(n.name)))
+          .put("app", new JsonObject().put("probe", true));
+      n.conf = dir.resolve(n.name).resolve("node.json");
+      Files.writeString(n.conf, conf.encodePrettily());
+    }
+  }
+
   /** Seconds until {@code GET /api/v1/nodes} on {@code a} lists two nodes (NaN when the route never answers). */
   static double awaitTwoNodes(Node a, Duration timeout) throws InterruptedException {
     long t0 = System.nanoTime();
@@ -177,7 +185,25 @@ public final class ClusterWorkload implements Workload {
   static Map<String, Double> crossNode(BenchConfig cfg, Node a, Node b, int items) throws Exception {
     a.latency(true);
     b.latency(true);
-    int rate = cfg.clusterRatePerSec();
+    pace(a, items, cfg.clusterRatePerSec());
+    awaitRun(List.of(a, b), items, cfg.durableRunTimeout());
+    JsonObject lb = b.latency(false);
+    JsonObject la = a.latency(false);
+    if (lb.getLong("run", 0L) == 0) {
+      throw new IllegalStateException("no item ran on node B: the nodes do not share the queue");
+    }
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("cross-node p50 @500/s", lb.getLong("p50Micros") / 1e3);
+    m.put("cross-node p99 @500/s", lb.getLong("p99Micros") / 1e3);
+    m.put("share run on B", 100.0 * lb.getLong("run") / Math.max(1, lb.getLong("run") + la.getLong("run")));
+    return m;
+  }
+
+  /**
+   * POSTs {@code items} no-op items to {@code a} at {@code rate}/s (absolute targets, 8 posting threads), each
+   * carrying its epoch microseconds taken just before the request is sent.
+   */
+  static void pace(Node a, int items, int rate) throws Exception {
     long interval = 1_000_000_000L / rate;
     ExecutorService posters = Executors.newFixedThreadPool(8);
     AtomicInteger failed = new AtomicInteger();
@@ -198,17 +224,6 @@ public final class ClusterWorkload implements Workload {
       posters.awaitTermination(60, TimeUnit.SECONDS);
     }
     if (failed.get() > 0) throw new IllegalStateException(failed.get() + " enqueues not accepted (202)");
-    awaitRun(List.of(a, b), items, cfg.durableRunTimeout());
-    JsonObject lb = b.latency(false);
-    JsonObject la = a.latency(false);
-    if (lb.getLong("run", 0L) == 0) {
-      throw new IllegalStateException("no item ran on node B: the nodes do not share the queue");
-    }
-    Map<String, Double> m = new LinkedHashMap<>();
-    m.put("cross-node p50 @500/s", lb.getLong("p50Micros") / 1e3);
-    m.put("cross-node p99 @500/s", lb.getLong("p99Micros") / 1e3);
-    m.put("share run on B", 100.0 * lb.getLong("run") / Math.max(1, lb.getLong("run") + la.getLong("run")));
-    return m;
   }
 
   static void awaitRun(List<Node> nodes, int items, Duration timeout) throws Exception {
