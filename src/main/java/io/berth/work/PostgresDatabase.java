@@ -104,6 +104,14 @@ final class PostgresDatabase implements StoreBackend {
 
   private final Vertx vertx;
   private final Pool pool;
+  /**
+   * Claims only: connections with {@code synchronous_commit=off}, so that a claim does not wait for a WAL flush (on
+   * this machine kind 2-20 ms, the same flush the appends' group commit waits for). A claim is a lease, not an
+   * acceptance: one lost in a server crash puts its row back to queued and the item runs again, as after any lost
+   * lease (at least once). Appends, ends and the singleton leases stay synchronous; an end's flush also makes the
+   * claim before it durable.
+   */
+  private final Pool claims;
   private final String where;
   private final String nodeId;
   private final long leaseMillis;
@@ -128,9 +136,10 @@ final class PostgresDatabase implements StoreBackend {
   private volatile boolean available = true;
   private volatile boolean closing;
 
-  private PostgresDatabase(Vertx vertx, Pool pool, String where, String nodeId, StoreOptions options) {
+  private PostgresDatabase(Vertx vertx, Pool pool, Pool claims, String where, String nodeId, StoreOptions options) {
     this.vertx = vertx;
     this.pool = pool;
+    this.claims = claims;
     this.where = where;
     this.nodeId = nodeId;
     this.home = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
@@ -199,7 +208,16 @@ final class PostgresDatabase implements StoreBackend {
       }
       throw refused(e, where, connect.getUser(), timeout);
     }
-    PostgresDatabase db = new PostgresDatabase(host.vertx(), pool, where, host.lifetime().nodeId(), options);
+    PgConnectOptions async = new PgConnectOptions(connect);
+    async.setProperties(new java.util.HashMap<>(connect.getProperties())).addProperty("synchronous_commit", "off");
+    Pool claims = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(2).setName("berth-claims")
+            .setConnectionTimeout(timeout).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS).setMaxWaitQueueSize(100_000))
+        .with(new NetClientOptions().setConnectTimeout(timeout))
+        .connectingTo(async)
+        .using(host.vertx())
+        .build();
+    PostgresDatabase db = new PostgresDatabase(host.vertx(), pool, claims, where, host.lifetime().nodeId(), options);
     log.info("Work store: PostgreSQL at {} as {} (pool {}, node {}){}", where, connect.getUser(), options.poolSize(),
         host.lifetime().nodeId(), created == 0 ? "" : "; schema " + SCHEMA_VERSION + (created == 1 ? " created" : " migrated"));
     return db;
@@ -327,6 +345,16 @@ final class PostgresDatabase implements StoreBackend {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** The context every statement is issued from and answered on. */
+  Context home() {
+    return home;
+  }
+
+  /** A claim (asynchronous commit, see {@link #claims}), issued from this store's context. */
+  Future<RowSet<Row>> claim(String sql, Tuple args) {
+    return issue(p -> claims.preparedQuery(sql).execute(args));
   }
 
   /** One prepared statement, issued from this store's context. */
@@ -506,6 +534,7 @@ final class PostgresDatabase implements StoreBackend {
     while (!(inserts.idle() && keyedInserts.idle() && ends.idle()) && System.nanoTime() < until) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
+    claims.close();
     pool.close().onComplete(ar -> log.info("Work store: PostgreSQL at {} closed{}", where,
         ar.succeeded() ? "" : " (" + ar.cause() + ")"));
   }

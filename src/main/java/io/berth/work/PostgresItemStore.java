@@ -3,6 +3,7 @@ package io.berth.work;
 import io.berth.core.internal.Futures;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -123,7 +124,8 @@ final class PostgresItemStore implements ItemStore {
   private final ConcurrentLinkedQueue<Item> unwritten = new ConcurrentLinkedQueue<>();
   /** Writes in flight, for {@link #flush()}. */
   private final Set<Future<?>> writes = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean claiming = new AtomicBoolean();
+  /** Claims in flight: one, or two when a wake came while one was in flight. */
+  private final AtomicInteger claiming = new AtomicInteger();
   /** Wake-ups received: a claim that found too few rows ends the search only if none came meanwhile. */
   private final AtomicLong wakes = new AtomicLong();
   /** The earliest due time to announce to the nodes (MAX_VALUE: none pending). */
@@ -147,7 +149,8 @@ final class PostgresItemStore implements ItemStore {
   private volatile boolean holding;
   private Runnable due = () -> { };
   private Context context;
-  private MessageConsumer<Long> consumer;
+  /** Registered on the store's context, unregistered by the stop on another. */
+  private volatile MessageConsumer<Long> consumer;
   /** Context-only: the timer for the next due time known, and that time. */
   private long dueTimer = -1;
   private long dueTimerAt = Long.MAX_VALUE;
@@ -192,9 +195,21 @@ final class PostgresItemStore implements ItemStore {
     this.due = due;
     this.context = context;
     localDelayed.open(context, due);
-    consumer = db.vertx().eventBus().<Long>consumer(PostgresDatabase.DUE_ADDRESS + queue)
-        .handler(m -> woken(m.body() == null ? 0 : m.body()));
-    return consumer.completion()
+    Promise<Void> registered = Promise.promise();
+    // Heard on the store's own context, where a claim is issued and answered: a wake claims without a hop to
+    // another event loop. Due timers stay on the queue's context.
+    db.home().runOnContext(x -> {
+      consumer = db.vertx().eventBus().<Long>consumer(PostgresDatabase.DUE_ADDRESS + queue).handler(m -> {
+        long at = m.body() == null ? 0 : m.body();
+        if (at <= System.currentTimeMillis()) {
+          woken(at);
+        } else {
+          context.runOnContext(y -> woken(at));
+        }
+      });
+      consumer.completion().onComplete(registered);
+    });
+    return registered.future()
         .compose(v -> db.query("SELECT (SELECT paused FROM berth_queues WHERE name = $1)", Tuple.of(queue)))
         .compose(rows -> {
           Boolean p = rows.iterator().next().getBoolean(0);
@@ -348,19 +363,26 @@ final class PostgresItemStore implements ItemStore {
   private void announce(long at) {
     long before = announce.getAndAccumulate(at, Math::min);
     if (before == Long.MAX_VALUE) {
-      context.runOnContext(v -> db.publishDue(queue, announce.getAndSet(Long.MAX_VALUE)));
+      // On the context that saw the commit (the store's own, after a batch): the batch's items still share one
+      // publish, and the publish waits for no other event loop.
+      Context here = Vertx.currentContext();
+      (here != null ? here : context).runOnContext(v -> db.publishDue(queue, announce.getAndSet(Long.MAX_VALUE)));
     }
   }
 
   // ---------------------------------------------------------------- claims
 
-  /** A {@code berth.due.<queue>} publish: items are due at {@code at}. Runs on the queue's context. */
+  /**
+   * A {@code berth.due.<queue>} publish: items are due at {@code at}. Runs on the store's context when due now (it
+   * only claims), on the queue's when later (the due timers are the queue's).
+   */
   private void woken(long at) {
     long now = System.currentTimeMillis();
     if (at <= now) {
       wakes.incrementAndGet();
       mayBeDue();
-      fetch();
+      // Rows committed after the claim in flight began are not in its answer: claim again now rather than after it.
+      fetch(2);
     } else {
       planAt(at);
     }
@@ -422,23 +444,40 @@ final class PostgresItemStore implements ItemStore {
    * waits here, so a saturated type is not claimed at all and its rows stay in the table for other nodes.
    */
   private void fetch() {
-    if (stopped || paused || holding || !claiming.compareAndSet(false, true)) {
+    fetch(1);
+  }
+
+  /**
+   * Fetches unless {@code most} fetches are in flight already: two only for a wake, which came after the first began
+   * (rows it announces are not in the first one's answer). Limited types are claimed only by a fetch that runs alone:
+   * their room counts what waits and runs here, not what a claim in flight is about to bring.
+   */
+  private void fetch(int most) {
+    if (stopped || paused || holding) {
       return;
     }
+    int n;
+    do {
+      n = claiming.get();
+      if (n >= most) {
+        return;
+      }
+    } while (!claiming.compareAndSet(n, n + 1));
+    boolean alone = n == 0;
     List<Claim> claims = new ArrayList<>();
     long mark = wakes.get();
     int open = buffered.get() - limitedBuffered();
     if (maybeDue && open < ahead / 2) {
       claims.add(new Claim(null, ahead - open, mark));
     }
-    for (String type : limitedTypes) {
+    for (String type : alone ? limitedTypes : new String[0]) {
       int room = room(type);
       if (room > 0 && typeWanted.get(type).compareAndSet(true, false)) {
         claims.add(new Claim(type, room, mark));
       }
     }
     if (claims.isEmpty()) {
-      claiming.set(false);
+      claiming.decrementAndGet();
       return;
     }
     List<Future<RowSet<Row>>> runs = new ArrayList<>();
@@ -449,7 +488,7 @@ final class PostgresItemStore implements ItemStore {
       } else if (limitedTypes.length > 0) {
         args.addArrayOfString(limitedTypes);
       }
-      runs.add(db.query(c.type() != null ? CLAIM_TYPE : limitedTypes.length > 0 ? CLAIM_OPEN : CLAIM, args));
+      runs.add(db.claim(c.type() != null ? CLAIM_TYPE : limitedTypes.length > 0 ? CLAIM_OPEN : CLAIM, args));
     }
     Future.join(runs).onComplete(all -> {
       List<Claim> drained = new ArrayList<>();
@@ -485,7 +524,7 @@ final class PostgresItemStore implements ItemStore {
         items.sort(Comparator.comparingLong((Item i) -> i.runAtMillis).thenComparingLong(i -> i.seq));
         hand(items);
       } finally {
-        claiming.set(false);   // whatever happened, the next claim may run
+        claiming.decrementAndGet();   // whatever happened, the next claim may run
       }
       for (Claim c : drained) {
         nextDue(c.type());

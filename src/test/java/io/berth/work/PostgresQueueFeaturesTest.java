@@ -84,8 +84,10 @@ class PostgresQueueFeaturesTest {
     }
   }
 
-  private static ItemStatus finished(WorkQueue q, String id) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> await(q.find(id)).map(s -> s.state().isFinal()).orElse(false));
+  /** Waits until item {@code id} ended and its end is in the table (a node writes an end behind its status). */
+  private ItemStatus finished(WorkQueue q, String id) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> await(q.find(id)).map(s -> s.state().isFinal()).orElse(false)
+        && count("id = '" + id + "' AND state NOT IN ('queued', 'running')") == 1);
     return await(q.find(id)).orElseThrow();
   }
 
