@@ -35,7 +35,7 @@ public final class BenchMain {
 
   static final String USAGE = String.join("\n",
       "usage: java -jar berth-bench.jar [options]",
-      "  --quick                 small sizes, whole run < 2 min (default: full, < 20 min)",
+      "  --quick                 smoke run: small sizes, slow peers skipped (default: full, < 20 min)",
       "  --threads N             queue concurrency T (default 4, Berth's queue default)",
       "  --only a,b              workloads: queue-throughput,queue-latency,timer-accuracy,start-to-ready,http-enqueue,",
       "                          durable-accept,durable-e2e,recovery,memory,cluster",
