@@ -34,7 +34,8 @@ final class QueueRuns {
       if (!cfg.systemSelected(sys.getClass().getSimpleName())) continue;
       String quickSkip = cfg.quick() ? skippedInQuick(sys) : null;
       if (quickSkip != null) {
-        out.add(new Skipped(quickSkip).row(workload, sys.name()));
+        // named before its start, when it does not know T yet: "db-scheduler H2(0)" → "db-scheduler H2(4)"
+        out.add(new Skipped(quickSkip).row(workload, sys.name().replaceAll("\\(0\\)$", "(" + cfg.threads() + ")")));
         continue;
       }
       Dispatch dispatch = new Dispatch();
