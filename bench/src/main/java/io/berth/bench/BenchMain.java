@@ -35,7 +35,7 @@ public final class BenchMain {
 
   static final String USAGE = String.join("\n",
       "usage: java -jar berth-bench.jar [options]",
-      "  --quick                 small sizes, whole run < 2 min (default: full, < 20 min)",
+      "  --quick                 smoke run: small sizes, slow peers skipped (default: full, < 20 min)",
       "  --threads N             queue concurrency T (default 4, Berth's queue default)",
       "  --only a,b              workloads: queue-throughput,queue-latency,timer-accuracy,start-to-ready,http-enqueue,",
       "                          durable-accept,durable-e2e,recovery,memory,cluster",
@@ -71,6 +71,7 @@ public final class BenchMain {
     for (Workload w : workloads()) {
       if (!cfg.workloadSelected(w.name())) continue;
       long w0 = System.nanoTime();
+      double cpu0 = Log.cpuSeconds();
       String before = Log.loadAverage();
       try {
         results.addAll(w.run(cfg));
@@ -78,11 +79,14 @@ public final class BenchMain {
         Log.progress("workload %s failed: %s", w.name(), e);
       }
       double took = (System.nanoTime() - w0) / 1e9;
+      double cpu = Log.cpuSeconds() - cpu0;
       String after = Log.loadAverage();
-      runs.add(new JsonReport.WorkloadRun(w.name(), took, before, after));
-      Log.progress("workload %s took %.1fs (load average before %s, after %s)", w.name(), took, before, after);
+      runs.add(new JsonReport.WorkloadRun(w.name(), took, cpu, before, after));
+      Log.progress("workload %s took %.1fs, %.1f CPU s (load average before %s, after %s)", w.name(), took, cpu,
+          before, after);
     }
     double total = (System.nanoTime() - t0) / 1e9;
+    Log.progress("total %.1fs, %.1f CPU s", total, Log.cpuSeconds());
     String loadAfter = Log.loadAverage();
     System.setProperty("bench.loadAfter", loadAfter);
     System.out.printf("Berth benchmarks: mode=%s, T=%d, commit=%s, Java %s (%s), %d CPUs, %.0f s%n", cfg.mode(),

@@ -32,7 +32,7 @@ public final class RecoveryWorkload implements Workload {
   @Override public List<Result> run(BenchConfig cfg) {
     if (!cfg.systemSelected("Berth")) return List.of();
     int items = cfg.recoveryItems();
-    Harness.Repeated r = Harness.repeat(NAME, 0, cfg.slowReps(), i -> once(cfg, items));
+    Harness.Repeated r = Harness.repeat(NAME, 0, cfg.recoveryReps(), i -> once(cfg, items));
     String notes = items + " items (4 running, the rest queued) at kill -9; java -jar target/berth.jar, SQLite FULL";
     List<Result> out = new ArrayList<>();
     out.add(Harness.result(NAME, "Berth jar SQLite", r, "to API up", "s", false, notes));

@@ -25,7 +25,7 @@ public record BenchConfig(boolean quick, int threads, Set<String> workloads, Set
   public int slowReps() { return 3; }
 
   // workload 1: queue throughput
-  public int throughputItems() { return quick ? 20_000 : 200_000; }
+  public int throughputItems() { return quick ? 10_000 : 200_000; }
   // workload 2: latency
   public int latencyItems() { return quick ? 2_500 : 20_000; }
   public int latencyRatePerSec() { return 5_000; }
@@ -59,8 +59,10 @@ public record BenchConfig(boolean quick, int threads, Set<String> workloads, Set
   public int durableWorkers() { return 4; }
   // recovery
   public int recoveryItems() { return quick ? 2_000 : 50_000; }
+  /** Each recovery run starts two JVMs (the filler, then the jar): quick mode runs it once. */
+  public int recoveryReps() { return quick ? 1 : slowReps(); }
   // memory
-  public int memoryItems() { return quick ? 10_000 : 100_000; }
+  public int memoryItems() { return quick ? 5_000 : 100_000; }
   // cluster
   public int clusterRatePerSec() { return 500; }
   public int clusterLatencyItems() { return quick ? 500 : 2_500; }

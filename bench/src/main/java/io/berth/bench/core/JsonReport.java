@@ -16,14 +16,18 @@ import java.util.List;
 public final class JsonReport {
   private JsonReport() {}
 
-  /** One workload of the run: how long it took and the machine's load average before and after it. */
-  public record WorkloadRun(String name, double seconds, String loadBefore, String loadAfter) {}
+  /**
+   * One workload of the run: how long it took, the CPU seconds it used (this JVM and its child JVMs, see
+   * {@link Log#cpuSeconds()}) and the machine's load average before and after it.
+   */
+  public record WorkloadRun(String name, double seconds, double cpuSeconds, String loadBefore, String loadAfter) {}
 
   public static Path write(BenchConfig cfg, List<Result> results, List<WorkloadRun> runs, List<Goals.Check> goals,
                            ZonedDateTime started, double totalSeconds) throws IOException {
     JsonArray workloads = new JsonArray();
     for (WorkloadRun w : runs) {
       workloads.add(new JsonObject().put("name", w.name()).put("seconds", w.seconds())
+          .put("cpuSeconds", Double.isNaN(w.cpuSeconds()) ? null : w.cpuSeconds())
           .put("loadAverageBefore", w.loadBefore()).put("loadAverageAfter", w.loadAfter()));
     }
     JsonObject env = new JsonObject()

@@ -29,7 +29,8 @@ public final class ResultTable {
 
   /** "SQLite", "PostgreSQL" or null: the store a system's name says it runs on. */
   public static String store(String system) {
-    // An H2 file is db-scheduler's embedded store: it is compared with Berth on its embedded one, SQLite.
+    // An H2 file is db-scheduler's own embedded store: shown against Berth on its embedded one, SQLite (its name
+    // says it is not fsync'd per commit; the goal compares db-scheduler on SQLite).
     if (system.contains("SQLite") || system.contains("H2 file")) return "SQLite";
     if (system.contains("PostgreSQL")) return "PostgreSQL";
     return null;

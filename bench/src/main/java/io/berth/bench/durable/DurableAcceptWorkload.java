@@ -25,7 +25,7 @@ public final class DurableAcceptWorkload implements Workload {
   @Override public String name() { return NAME; }
 
   @Override public List<Result> run(BenchConfig cfg) {
-    return DurableRuns.forEach(NAME, cfg, DurableSystems.accept(), 0, (sys, dispatch) -> {
+    return DurableRuns.forEach(NAME, cfg, DurableSystems.Part.ACCEPT, DurableSystems.accept(), 0, (sys, dispatch) -> {
       Harness.Repeated r = Harness.repeat(NAME + " " + sys.name(), cfg.warmups(), cfg.slowReps(), i -> once(cfg, sys));
       String notes = sys.notes() + "; " + cfg.durableProducers() + " producers, " + cfg.acceptDuration().toMillis()
           + " ms per rep, accept only";

@@ -34,8 +34,8 @@ public final class DurableE2eWorkload implements Workload {
   @Override public List<Result> run(BenchConfig cfg) {
     int workers = cfg.durableWorkers();
     List<Result> out = new ArrayList<>();
-    out.addAll(DurableRuns.forEach(NAME, cfg, cfg.quick() ? DurableSystems.quick(DurableSystems.throughput())
-        : DurableSystems.throughput(), workers, (sys, dispatch) -> {
+    out.addAll(DurableRuns.forEach(NAME, cfg, DurableSystems.Part.E2E_THROUGHPUT, DurableSystems.throughput(),
+        workers, (sys, dispatch) -> {
       int items = Math.min(cfg.e2eItems(), sys.maxE2eItems(cfg.quick()));
       Harness.Repeated r = Harness.repeat(NAME + " throughput " + sys.name(), cfg.warmups(), cfg.slowReps(),
           i -> throughput(cfg, sys, dispatch, i < cfg.warmups() ? cfg.e2eWarmupItems(items) : items));
@@ -44,7 +44,7 @@ public final class DurableE2eWorkload implements Workload {
       return List.of(Harness.result(NAME, sys.name(), r, "items/s", "items/s", true, notes));
     }));
     int rate = cfg.e2eRatePerSec();
-    out.addAll(DurableRuns.forEach(NAME, cfg, DurableSystems.latency(cfg.quick()), workers, (sys, dispatch) -> {
+    out.addAll(DurableRuns.forEach(NAME, cfg, DurableSystems.Part.E2E_LATENCY, DurableSystems.latency(), workers, (sys, dispatch) -> {
       int items = Math.min(cfg.e2eLatencyItems(), sys.maxE2eItems(cfg.quick()));
       int warm = sys.pollBound() ? 0 : cfg.warmups();
       Harness.Repeated r = Harness.repeat(NAME + " latency " + sys.name(), warm, cfg.slowReps(),

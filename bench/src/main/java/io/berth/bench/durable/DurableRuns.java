@@ -26,12 +26,17 @@ final class DurableRuns {
     List<Result> measure(DurableSystem sys, Dispatch dispatch) throws Exception;
   }
 
-  static List<Result> forEach(String workload, BenchConfig cfg, List<Supplier<DurableSystem>> systems, int workers,
-                              Body body) {
+  static List<Result> forEach(String workload, BenchConfig cfg, DurableSystems.Part part,
+                              List<Supplier<DurableSystem>> systems, int workers, Body body) {
     List<Result> out = new ArrayList<>();
     for (Supplier<DurableSystem> f : systems) {
       DurableSystem sys = f.get();
       if (!cfg.systemSelected(sys.name()) && !cfg.systemSelected(sys.getClass().getSimpleName())) continue;
+      String quickSkip = cfg.quick() ? DurableSystems.skippedInQuick(part, sys) : null;
+      if (quickSkip != null) {
+        out.add(new Skipped(quickSkip).row(workload, sys.name()));
+        continue;
+      }
       Dispatch dispatch = new Dispatch();
       try {
         sys.start(workers, dispatch);

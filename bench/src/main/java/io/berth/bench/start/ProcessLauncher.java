@@ -14,13 +14,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Generic start-to-ready measurement of any command line: start the process, poll the ready URL
- * every 5 ms until it answers 200, read VmHWM (peak RSS) of the process, SIGTERM it
- * ({@link Process#destroy()}) and time until it has exited.
+ * every 5 ms until it answers 200, read VmHWM (peak RSS) and the CPU time the process has used (user + system, all
+ * its threads, JIT and GC included), SIGTERM it ({@link Process#destroy()}) and time until it has exited. The CPU time
+ * to ready hardly depends on what else runs on the machine, where the wall time does.
  */
 public final class ProcessLauncher {
   private ProcessLauncher() {}
 
-  public record Measurement(double readyMillis, double exitMillis, double peakRssMiB, int exitCode) {}
+  public record Measurement(double readyMillis, double exitMillis, double peakRssMiB, double cpuMillis,
+                            int exitCode) {}
 
   public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -58,6 +60,7 @@ public final class ProcessLauncher {
       }
       if (ready < 0) throw new IllegalStateException("not ready within " + timeout + "; log: " + tail(log));
       double rss = peakRssMiB(p.pid());
+      double cpu = cpuMillis(p.pid());
       long termAt = System.nanoTime();
       p.destroy();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -65,7 +68,7 @@ public final class ProcessLauncher {
         throw new IllegalStateException("did not exit within 30 s of SIGTERM");
       }
       long exited = System.nanoTime();
-      return new Measurement((ready - t0) / 1e6, (exited - termAt) / 1e6, rss, p.exitValue());
+      return new Measurement((ready - t0) / 1e6, (exited - termAt) / 1e6, rss, cpu, p.exitValue());
     } finally {
       if (p.isAlive()) {
         p.destroyForcibly();
@@ -87,6 +90,21 @@ public final class ProcessLauncher {
       // not Linux
     }
     return Double.NaN;
+  }
+
+  /** Ticks per second of /proc's CPU times ({@code getconf CLK_TCK}; 100 on Linux). */
+  static final double CLK_TCK = 100.0;
+
+  /** utime + stime of the process (all its threads) from /proc/<pid>/stat, in ms (10 ms steps); NaN elsewhere. */
+  static double cpuMillis(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      // fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime 14
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1000.0 / CLK_TCK;
+    } catch (IOException | RuntimeException ignored) {
+      return Double.NaN;
+    }
   }
 
   private static String tail(Path log) {
