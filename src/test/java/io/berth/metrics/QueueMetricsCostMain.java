@@ -15,13 +15,24 @@ import java.util.concurrent.TimeUnit;
 /**
  * What metrics cost the queue: the bench's queue-throughput workload (one producer, no-op items, capacity 4096,
  * fullMode wait, 2 workers, memory store) in-process, alternating hosts without and with {@link MetricsModule}.
- * Not a test: {@code java -cp <test classpath> io.berth.metrics.QueueMetricsCostMain [items] [rounds]}.
+ * Not a test: {@code java -cp <test classpath> io.berth.metrics.QueueMetricsCostMain [items] [rounds] [MODE]}; with a
+ * mode ({@code OFF}, {@code NOOP_LISTENER}, {@code BERTH_ONLY}, {@code ALL}) it runs that one only, for a profiler.
  */
 public final class QueueMetricsCostMain {
 
   public static void main(String[] args) throws Exception {
     int items = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    if (args.length > 2) {
+      Mode only = Mode.valueOf(args[2]);
+      once(only, items / 4);
+      for (int r = 0; r < rounds; r++) {
+        System.out.printf("round %d: %s %.0f items/s%n", r + 1, only, once(only, items));
+      }
+      List<Double> cpu = CPU_NANOS_PER_ITEM.get(only);
+      System.out.printf("median CPU ns per item: %.0f%n", median(cpu.subList(1, cpu.size())));
+      System.exit(0);
+    }
     List<Double> off = new ArrayList<>();
     List<Double> berth = new ArrayList<>();
     List<Double> noop = new ArrayList<>();
@@ -114,8 +125,27 @@ public final class QueueMetricsCostMain {
   /** CPU time per item of each mode's rounds (warm-up included, dropped below). */
   private static final java.util.Map<Mode, List<Double>> CPU_NANOS_PER_ITEM = new java.util.EnumMap<>(Mode.class);
 
-  /** The process's CPU time: what an item costs, whatever else runs on a shared machine. */
+  /**
+   * The process's CPU time in nanoseconds: what an item costs, whatever else runs on a shared machine. On Linux the
+   * sum of every thread's run time from {@code /proc/self/task/<tid>/schedstat} (nanoseconds; GC and JIT threads
+   * included); the MXBean's process time counts in 10 ms ticks, 2-3% of a round.
+   */
   private static long cpu() {
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks != null) {
+      long sum = 0;
+      for (java.io.File t : tasks) {
+        try {
+          String line = java.nio.file.Files.readString(new java.io.File(t, "schedstat").toPath());
+          sum += Long.parseLong(line.substring(0, line.indexOf(' ')));
+        } catch (java.io.IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+      if (sum > 0) {
+        return sum;
+      }
+    }
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
         .getOperatingSystemMXBean()).getProcessCpuTime();
   }
