@@ -41,10 +41,19 @@ public final class QueueMetricsCostMain {
       once(m, items / 4);   // warm-up of every path
     }
     for (int r = 0; r < rounds; r++) {
-      off.add(once(Mode.OFF, items));
-      noop.add(once(Mode.NOOP_LISTENER, items));
-      berth.add(once(Mode.BERTH_ONLY, items));
-      on.add(once(Mode.ALL, items));
+      // Every other round in reverse order (A B C D D C B A ...): a drifting load favours no mode.
+      double[] perSecond = new double[Mode.values().length];
+      List<Mode> order = new ArrayList<>(List.of(Mode.values()));
+      if (r % 2 == 1) {
+        Collections.reverse(order);
+      }
+      for (Mode m : order) {
+        perSecond[m.ordinal()] = once(m, items);
+      }
+      off.add(perSecond[Mode.OFF.ordinal()]);
+      noop.add(perSecond[Mode.NOOP_LISTENER.ordinal()]);
+      berth.add(perSecond[Mode.BERTH_ONLY.ordinal()]);
+      on.add(perSecond[Mode.ALL.ordinal()]);
       System.out.printf("round %d: without %.0f items/s, a no-op item listener %.0f, Berth's and the JVM's %.0f,"
           + " all (with Vert.x's) %.0f%n", r + 1, off.get(r), noop.get(r), berth.get(r), on.get(r));
     }
@@ -70,6 +79,21 @@ public final class QueueMetricsCostMain {
       List<Double> all = CPU_NANOS_PER_ITEM.get(m);
       cpu[m.ordinal()] = median(all.subList(1, all.size()));
     }
+    // The same, paired round by round: each round's CPU per item against the run without metrics just before it.
+    List<List<Double>> pairedCpu = new ArrayList<>();
+    for (Mode m : Mode.values()) {
+      List<Double> costs = new ArrayList<>();
+      List<Double> all = CPU_NANOS_PER_ITEM.get(m);
+      List<Double> base = CPU_NANOS_PER_ITEM.get(Mode.OFF);
+      for (int r = 1; r < all.size(); r++) {
+        costs.add(100 * (all.get(r) - base.get(r)) / base.get(r));
+      }
+      pairedCpu.add(costs);
+      System.out.printf("CPU ns per item of %s, round by round: %s%n", m, all.subList(1, all.size()).stream()
+          .map(v -> String.format("%.0f", v)).toList());
+    }
+    System.out.printf("median of the rounds' CPU costs per item: a no-op item listener %+.1f%%; Berth's + JVM %+.1f%%;"
+        + " all %+.1f%%%n", median(pairedCpu.get(1)), median(pairedCpu.get(2)), median(pairedCpu.get(3)));
     System.out.printf("median CPU ns per item: without %.0f; a no-op item listener %.0f (+%.1f%%); Berth's + JVM %.0f"
             + " (+%.1f%%); all %.0f (+%.1f%%)%n", cpu[0], cpu[1], 100 * (cpu[1] - cpu[0]) / cpu[0], cpu[2],
         100 * (cpu[2] - cpu[0]) / cpu[0], cpu[3], 100 * (cpu[3] - cpu[0]) / cpu[0]);
