@@ -135,9 +135,20 @@ class MetricsTest {
       assertThat(now.value("berth_queue_in_flight", "queue", "mail")).isEqualTo(1);
       assertThat(now.value("berth_queue_depth", "queue", "mail")).isEqualTo(1);
     });
+    // A waiting item cancelled (by the API, off the workers): counted, not timed.
+    String cancelled = result(mail.enqueue("send", new JsonObject()));
+    assertThat(result(mail.cancel(cancelled))).contains(io.berth.work.ItemState.QUEUED);
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200).value(
+        "berth_items_finished_total", "queue", "mail", "type", "send", "outcome", "cancelled")).isEqualTo(1));
+    PromText afterCancel = scrape(null, 200);
+    assertThat(afterCancel.find("berth_item_duration_seconds_count", "queue", "mail", "type", "send", "outcome",
+        "cancelled")).isEmpty();
     release.countDown();
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200)
         .value("berth_items_finished_total", "queue", "mail", "type", "send", "outcome", "succeeded")).isEqualTo(6));
+    // Counters never go back: the cancelled one stays counted once.
+    assertThat(scrape(null, 200).value("berth_items_finished_total", "queue", "mail", "type", "send", "outcome",
+        "cancelled")).isEqualTo(1);
   }
 
   @Test
