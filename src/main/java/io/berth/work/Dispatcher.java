@@ -92,7 +92,7 @@ final class Dispatcher implements HostedService {
   /** The per-item meters fed without events (a metrics module's feature), null without; set at start. */
   private WorkMeters meters;
   /** The meters' recorder of transitions made off the workers (a cancel of a waiting item); null without. */
-  private WorkMeters.Recorder sharedMeter;
+  private volatile WorkMeters.Recorder sharedMeter;
 
   Dispatcher(QueueOptions options, Map<String, Handlers.Entry> handlers, HostView host, StoreBackend backend) {
     this(options, handlers, host, backend, PayloadBudget.host(0));
