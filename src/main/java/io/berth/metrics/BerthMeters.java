@@ -8,7 +8,6 @@ import io.berth.core.ServiceEvent;
 import io.berth.core.ServiceKind;
 import io.berth.core.ServiceState;
 import io.berth.core.TimedRunEvent;
-import io.berth.work.ItemEvent;
 import io.berth.work.StoreStats;
 import io.berth.work.WorkQueue;
 import io.berth.work.WorkQueues;
@@ -29,9 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Berth's own meters. Queue depth, in-flight items, service states and a timed service's skipped ticks and next run
- * are read from the host when scraped; timed runs are counted and timed from host events, and item events go to
- * {@link ItemMeters} (the hot path); token services' starts hand them to {@link TokenMeters}. The listener wants
- * {@code item}, {@code timed-run} and {@code service} events only, and keeps each meter once built.
+ * are read from the host when scraped; timed runs are counted and timed from host events; token services' starts
+ * hand them to {@link TokenMeters}. The listener wants {@code timed-run} and {@code service} events only, and keeps
+ * each meter once built. Items are not metered here: the queues' workers feed {@link ItemMeters} directly.
  */
 final class BerthMeters implements HostListener {
 
@@ -42,7 +41,6 @@ final class BerthMeters implements HostListener {
 
   private final MeterRegistry registry;
   private final HostView host;
-  private final ItemMeters items;
   private final TokenMeters tokens;
   private final Map<RunKey, Counter> runs = new ConcurrentHashMap<>();
   private final Map<String, Timer> runDurations = new ConcurrentHashMap<>();
@@ -51,23 +49,20 @@ final class BerthMeters implements HostListener {
   private record RunKey(String service, String outcome) {
   }
 
-  BerthMeters(MeterRegistry registry, HostView host, ItemMeters items) {
+  BerthMeters(MeterRegistry registry, HostView host) {
     this.registry = registry;
     this.host = host;
-    this.items = items;
     this.tokens = new TokenMeters(registry, host);
   }
 
   @Override
   public boolean wants(String topic) {
-    return ItemEvent.TOPIC.equals(topic) || TimedRunEvent.TOPIC.equals(topic) || ServiceEvent.TOPIC.equals(topic);
+    return TimedRunEvent.TOPIC.equals(topic) || ServiceEvent.TOPIC.equals(topic);
   }
 
   @Override
   public void onEvent(HostEvent event) {
-    if (event instanceof ItemEvent item) {
-      items.onItem(item);
-    } else if (event instanceof TimedRunEvent run) {
+    if (event instanceof TimedRunEvent run) {
       onRun(run);
     } else if (event instanceof ServiceEvent s && s.service().startsWith(TokenMeters.SERVICE_PREFIX)) {
       tokens.watch(s.service());   // as it starts, before its first fetch

@@ -1,7 +1,7 @@
 package io.berth.metrics;
 
-import io.berth.work.ItemEvent;
 import io.berth.work.ItemState;
+import io.berth.work.WorkMeters;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -17,18 +17,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The per-item series, on the queue's hot path: items finished per queue, type and outcome, retries, the run-time
- * and the enqueue-to-start histograms.
+ * and the enqueue-to-start histograms. Fed by the queues' workers directly, as the {@link WorkMeters} feature, not
+ * through item host events.
  *
  * <p>Why not Micrometer's timers and counters: each record there is several atomic operations (an uncontended CAS
  * costs ~30 ns on the machines Berth was measured on) plus a time-window max; together they cost 30–40% of a fast
- * memory queue's throughput. Here each thread that publishes item events (a queue's worker threads) records into its
- * own cells with plain writes; a scrape adds up every thread's cells. Virtual threads, which come and go with each
- * item, share one set of cells under a lock instead. The times come with the event ({@link ItemEvent#startedNanos()}
- * ...): nothing is kept per item. Counters never reset: the cells of a thread that ended are kept. A scrape reads
- * other threads' plain writes without a lock, so it may see a cell a few events behind (never torn: 64-bit longs on
- * HotSpot); the next scrape sees them.
+ * memory queue's throughput. Why not a host listener: it was asked per transition, had an event built for it
+ * (with a snapshot of the item for its times) and, called from any thread, had to find its thread's cells; that
+ * cost as much again. Here each worker records into its own {@link Cells} with plain writes (its context calls it
+ * one task at a time) and a scrape adds up every worker's cells; transitions made off the workers (a cancel of a
+ * waiting item) go to one locked set of cells per queue. Nothing is kept per item. Counters never reset: the cells
+ * of a worker that stopped are kept. A scrape reads the workers' plain writes without a lock, so it may see a cell a
+ * few items behind (never torn: 64-bit longs on HotSpot); the next scrape sees them.
  */
-final class ItemMeters implements MultiCollector {
+final class ItemMeters implements MultiCollector, WorkMeters {
 
   /** Histogram bucket upper bounds, in nanoseconds (1 ms ... 2 min); +Inf follows. */
   private static final long[] BOUNDS_NANOS = {1_000_000L, 5_000_000L, 25_000_000L, 100_000_000L, 500_000_000L,
@@ -48,63 +50,88 @@ final class ItemMeters implements MultiCollector {
     BOUNDS_SECONDS[BOUNDS_NANOS.length] = Double.POSITIVE_INFINITY;
   }
 
+  /** Every recorder handed out, kept for the life of the host (counters never reset). */
   private final List<Cells> all = new CopyOnWriteArrayList<>();
-  private final Cells sharedCells = new Cells(true);
-  private final ThreadLocal<Cells> mine = ThreadLocal.withInitial(this::cellsOfThisThread);
+  private final Map<String, Cells> sharedByQueue = new ConcurrentHashMap<>();
 
-  ItemMeters() {
-    all.add(sharedCells);
-  }
-
-  private Cells cellsOfThisThread() {
-    if (Thread.currentThread().getClass().getName().contains("Virtual")) {
-      return sharedCells;
-    }
-    Cells c = new Cells(false);
+  @Override
+  public Recorder worker(String queue) {
+    Cells c = new Cells(queue);
     all.add(c);
     return c;
   }
 
-  /** One thread's cells (or, shared, the virtual threads'): per queue, the wait, and per type, per state. */
-  private static final class Cells {
-    final boolean shared;
-    final Map<String, Queue> queues = new ConcurrentHashMap<>();
-    /** The owner's last lookup: events come in runs of one queue and type. */
-    String lastQueue;
-    String lastType;
-    Queue lastQueueCells;
-    long[][] lastTypeCells;
+  @Override
+  public Recorder shared(String queue) {
+    return sharedByQueue.computeIfAbsent(queue, q -> {
+      Cells c = new LockedCells(q);
+      all.add(c);
+      return c;
+    });
+  }
 
-    Cells(boolean shared) {
-      this.shared = shared;
+  /**
+   * One worker's cells, for one queue: the wait, and per type, per outcome. The wait is recorded at the start of an
+   * item's first attempt only (a retry's backoff is not queueing); the run time of every attempt that ended, with
+   * its outcome ({@code retrying} for an attempt that failed and will be retried).
+   */
+  private static class Cells implements Recorder {
+    final String queue;
+    final long[] wait = new long[WIDTH];
+    /** Type → per outcome (by ordinal; null until seen); read by scrapes while the owner adds types. */
+    final Map<String, long[][]> types = new ConcurrentHashMap<>();
+    /** The owner's last lookup: items come in runs of one type. */
+    private String lastType;
+    private long[][] lastTypeCells;
+
+    Cells(String queue) {
+      this.queue = queue;
     }
 
-    Queue queue(String name) {
-      if (name.equals(lastQueue)) {
-        return lastQueueCells;
-      }
-      Queue q = queues.computeIfAbsent(name, k -> new Queue());
-      lastQueue = name;
-      lastQueueCells = q;
-      lastType = null;
-      return q;
+    @Override
+    public void waited(long waitNanos) {
+      record(wait, waitNanos);
     }
 
-    long[][] type(String queue, String type) {
-      Queue q = queue(queue);
-      if (type.equals(lastType)) {
-        return lastTypeCells;
+    @Override
+    public void ended(String type, ItemState outcome, long runNanos) {
+      long[][] t;
+      if (type == lastType || type.equals(lastType)) {
+        t = lastTypeCells;
+      } else {
+        t = types.computeIfAbsent(type, k -> new long[STATES.length][]);
+        lastType = type;
+        lastTypeCells = t;
       }
-      long[][] t = q.types.computeIfAbsent(type, k -> new long[STATES.length][]);
-      lastType = type;
-      lastTypeCells = t;
-      return t;
+      long[] cells = t[outcome.ordinal()];
+      if (cells == null) {
+        cells = new long[WIDTH];
+        t[outcome.ordinal()] = cells;
+      }
+      if (runNanos >= 0) {
+        record(cells, runNanos);
+      } else {
+        cells[UNTIMED]++;   // counted, not timed: cancelled before it started
+      }
     }
   }
 
-  private static final class Queue {
-    final long[] wait = new long[WIDTH];
-    final Map<String, long[][]> types = new ConcurrentHashMap<>();
+  /** The cells of transitions made by any thread: each call, and the scrape's read, under the cells' lock. */
+  private static final class LockedCells extends Cells {
+
+    LockedCells(String queue) {
+      super(queue);
+    }
+
+    @Override
+    public synchronized void waited(long waitNanos) {
+      super.waited(waitNanos);
+    }
+
+    @Override
+    public synchronized void ended(String type, ItemState outcome, long runNanos) {
+      super.ended(type, outcome, runNanos);
+    }
   }
 
   private static void record(long[] cells, long nanos) {
@@ -117,51 +144,11 @@ final class ItemMeters implements MultiCollector {
     cells[SUM] += n;
   }
 
-  /**
-   * Counts and times one item event. The wait is recorded at the start of an item's first attempt only (a retry's
-   * backoff is not queueing); the run time of every attempt that ended, with its outcome ({@code retrying} for an
-   * attempt that failed and will be retried).
-   */
-  void onItem(ItemEvent e) {
-    if (e.status() == ItemState.QUEUED) {
-      return;
-    }
-    Cells c = mine.get();
-    if (c.shared) {
-      synchronized (c) {
-        onItem(c, e);
-      }
-    } else {
-      onItem(c, e);
-    }
-  }
-
-  private static void onItem(Cells c, ItemEvent e) {
-    ItemState state = e.status();
-    if (state == ItemState.RUNNING) {
-      if (e.attempts() == 1 && e.startedNanos() != 0 && e.enqueuedNanos() != 0) {
-        record(c.queue(e.queue()).wait, e.startedNanos() - e.enqueuedNanos());
-      }
-      return;
-    }
-    long[][] t = c.type(e.queue(), e.type());
-    long[] cells = t[state.ordinal()];
-    if (cells == null) {
-      cells = new long[WIDTH];
-      t[state.ordinal()] = cells;
-    }
-    if (e.startedNanos() != 0 && e.endedNanos() != 0) {
-      record(cells, e.endedNanos() - e.startedNanos());
-    } else {
-      cells[UNTIMED]++;   // counted, not timed: cancelled before it started
-    }
-  }
-
-  /** Every thread's cells added up: queue → (type → per state, or "" → the wait). */
+  /** Every worker's cells added up: queue → (type → per outcome, or "" → the wait). */
   private Map<String, Map<String, long[][]>> total() {
     Map<String, Map<String, long[][]>> sum = new TreeMap<>();
     for (Cells c : all) {
-      if (c.shared) {
+      if (c instanceof LockedCells) {
         synchronized (c) {
           add(sum, c);
         }
@@ -173,16 +160,14 @@ final class ItemMeters implements MultiCollector {
   }
 
   private static void add(Map<String, Map<String, long[][]>> sum, Cells c) {
-    for (Map.Entry<String, Queue> qe : c.queues.entrySet()) {
-      Map<String, long[][]> q = sum.computeIfAbsent(qe.getKey(), k -> new TreeMap<>());
-      addInto(q.computeIfAbsent("", k -> new long[1][]), 0, qe.getValue().wait);
-      for (Map.Entry<String, long[][]> te : qe.getValue().types.entrySet()) {
-        long[][] into = q.computeIfAbsent(" " + te.getKey(), k -> new long[STATES.length][]);
-        long[][] from = te.getValue();
-        for (int s = 0; s < STATES.length; s++) {
-          if (from[s] != null) {
-            addInto(into, s, from[s]);
-          }
+    Map<String, long[][]> q = sum.computeIfAbsent(c.queue, k -> new TreeMap<>());
+    addInto(q.computeIfAbsent("", k -> new long[1][]), 0, c.wait);
+    for (Map.Entry<String, long[][]> te : c.types.entrySet()) {
+      long[][] into = q.computeIfAbsent(" " + te.getKey(), k -> new long[STATES.length][]);
+      long[][] from = te.getValue();
+      for (int s = 0; s < STATES.length; s++) {
+        if (from[s] != null) {
+          addInto(into, s, from[s]);
         }
       }
     }

@@ -4,6 +4,7 @@ import io.berth.config.ConfigReader;
 import io.berth.core.HostModule;
 import io.berth.core.HostView;
 import io.berth.core.ModuleContext;
+import io.berth.work.WorkMeters;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -24,7 +25,9 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 /**
  * Prometheus metrics as a host module: {@code GET /metrics} in the Prometheus text format, with the JVM's figures
  * (memory, GC, threads), Vert.x's (HTTP server, event bus, pools) when the host's Vert.x was created with
- * {@link #vertxBuilder}, and Berth's own {@code berth_…} series fed by a host listener ({@link BerthMeters}).
+ * {@link #vertxBuilder}, and Berth's own {@code berth_…} series: per item from the queues' workers through the
+ * {@link WorkMeters} feature it provides ({@link ItemMeters}), the rest from a host listener ({@link BerthMeters})
+ * and read from the host at scrape time.
  *
  * <p>{@code Host.builder().metrics(...)} wires it: it creates Vert.x with this module's metrics. An application that
  * brings its own Vert.x creates it with {@code metrics.vertxBuilder(options).build()} to get Vert.x's metrics;
@@ -85,7 +88,9 @@ public final class MetricsModule implements HostModule {
     HostView host = context.host();
     ItemMeters items = new ItemMeters();
     registry.getPrometheusRegistry().register(items);
-    berth = new BerthMeters(registry, host, items);
+    // The queues' workers feed the item series directly (no event built or dispatched per item).
+    context.provide(WorkMeters.class, items);
+    berth = new BerthMeters(registry, host);
     context.listen(berth);
   }
 

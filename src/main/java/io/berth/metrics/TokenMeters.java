@@ -9,22 +9,28 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Token series: successful refreshes per token, seconds until the current token expires, and its state. The tokens
+ * Token series: refreshes per token and outcome, seconds until the current token expires, and its state. The tokens
  * module publishes each change of a token's state, expiry or last error on {@code berth.tokens.<name>} (never the
- * value); these meters follow those messages, for every hosted service named {@code token:<name>}, from the moment
- * the service starts. (This package may not import {@code io.berth.token}; see the package table.)
+ * value), and the outcome of every fetch this node made on {@code berth.tokens.<name>.outcomes}; these meters follow
+ * both, for every hosted service named {@code token:<name>}, from the moment the service starts. (This package may
+ * not import {@code io.berth.token}; see the package table.)
  *
- * <p>Every successful refresh moves the expiry, so it is published and counted exactly. A failed refresh is published
- * only when its error differs from the last one, so failures are not counted here.
+ * <p>The refreshes are counted from the outcomes, one message per fetch, not from the changes: a failure that
+ * repeats the last error changes nothing and is not published there, but it is one more failed refresh. They count
+ * this node's fetches (in a cluster, the node holding a singleton token's lease fetches it), so the nodes' counters
+ * add up to the upstream's calls.
  */
 final class TokenMeters {
 
   static final String SERVICE_PREFIX = "token:";
   static final String ADDRESS_PREFIX = "berth.tokens.";
+  /** After the name: the fetches' outcomes ({@code Tokens.outcomesAddress}). */
+  static final String OUTCOMES_SUFFIX = ".outcomes";
+  static final String SUCCEEDED = "succeeded";
+  static final String FAILED = "failed";
   private static final String[] STATES = {"valid", "refreshing", "unavailable"};
 
   private final MeterRegistry registry;
@@ -35,8 +41,8 @@ final class TokenMeters {
   private static final class Token {
     volatile String state;
     volatile Instant expiresAt;
-    volatile String refreshedAt;
-    Counter refreshed;
+    Counter succeeded;
+    Counter failed;
   }
 
   TokenMeters(MeterRegistry registry, HostView host) {
@@ -54,8 +60,8 @@ final class TokenMeters {
     if (tokens.putIfAbsent(name, t) != null) {
       return;
     }
-    t.refreshed = Counter.builder("berth.token.refreshes").description("Token refreshes, per token and outcome")
-        .tags("token", name, "outcome", "succeeded").register(registry);
+    t.succeeded = refreshes(name, SUCCEEDED);
+    t.failed = refreshes(name, FAILED);
     Gauge.builder("berth.token.expiry.seconds", t, TokenMeters::secondsToExpiry)
         .description("Seconds until the current token expires (NaN: no token yet)").tag("token", name)
         .register(registry);
@@ -65,17 +71,27 @@ final class TokenMeters {
           .register(registry);
     }
     host.vertx().eventBus().<JsonObject>consumer(ADDRESS_PREFIX + name, m -> onChange(t, m.body()));
+    host.vertx().eventBus().<JsonObject>localConsumer(ADDRESS_PREFIX + name + OUTCOMES_SUFFIX,
+        m -> onOutcome(t, m.body()));
+  }
+
+  private Counter refreshes(String name, String outcome) {
+    return Counter.builder("berth.token.refreshes").description("Token fetches this node made, per token and outcome")
+        .tags("token", name, "outcome", outcome).register(registry);
+  }
+
+  private static void onOutcome(Token t, JsonObject outcome) {
+    if (SUCCEEDED.equals(outcome.getString("outcome"))) {
+      t.succeeded.increment();
+    } else if (FAILED.equals(outcome.getString("outcome"))) {
+      t.failed.increment();
+    }
   }
 
   private static void onChange(Token t, JsonObject change) {
     t.state = change.getString("state");
     String expires = change.getString("expiresAt");
     t.expiresAt = expires == null ? null : Instant.parse(expires);
-    String refreshed = change.getString("refreshedAt");
-    if (refreshed != null && !Objects.equals(refreshed, t.refreshedAt)) {
-      t.refreshedAt = refreshed;
-      t.refreshed.increment();
-    }
   }
 
   private static double secondsToExpiry(Token t) {

@@ -47,6 +47,8 @@ final class TokenRefresher implements HostedService {
   /** The request's values; {@link #redactor} adds the current and the previous token to them. */
   private final Redactor secrets;
   private final String address;
+  /** Where each fetch's outcome goes, one message per fetch: {@code berth.tokens.<name>.outcomes}, this node only. */
+  private final String outcomes;
   /** Completes once the verticle's context exists; calls made before the host started wait on it. */
   private final Promise<Void> contextReady = Promise.promise();
   /** Completes with the first token or when the start timeout passes: what the service's start waits for. */
@@ -91,6 +93,7 @@ final class TokenRefresher implements HostedService {
     this.secrets = new Redactor(options.secrets());
     this.redactor = secrets;
     this.address = Tokens.ADDRESS_PREFIX + name;
+    this.outcomes = Tokens.outcomesAddress(name);
     this.info = new TokenInfo(name, TokenState.UNAVAILABLE, null, null, null, 0, null);
   }
 
@@ -347,9 +350,11 @@ final class TokenRefresher implements HostedService {
       }
       if (ar.succeeded()) {
         String value = onToken(ar.result(), (System.nanoTime() - t0) / 1_000_000);
+        counted(true);
         result.complete(value);
       } else {
         onFailure(ar.cause());
+        counted(false);
         result.fail(new TokenException(TokenException.REFRESH_FAILED, name,
             "Token '" + name + "' could not be refreshed: " + lastError));
       }
@@ -460,6 +465,19 @@ final class TokenRefresher implements HostedService {
     }
     return startWindowOpen && !stopped ? TokenState.REFRESHING : TokenState.UNAVAILABLE;
   }
+
+  /**
+   * Tells this node's listeners (metrics) that one fetch ended, whatever {@link #publish()} leaves out: a failure
+   * with the same error as the last one changes nothing there, yet is one more failed refresh. Never the value or
+   * the error; local only, so each node counts the fetches it made.
+   */
+  private void counted(boolean succeeded) {
+    vertx.eventBus().publish(outcomes, new JsonObject().put("token", name)
+        .put("outcome", succeeded ? Tokens.SUCCEEDED : Tokens.FAILED), LOCAL);
+  }
+
+  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
+      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
 
   /** Updates the snapshot and, when it changed, publishes it on {@code berth.tokens.<name>} (never the value). */
   private void publish() {

@@ -30,7 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Each token runs as the hosted service {@code token:<name>} (see {@link #serviceName(String)}), whose start
  * waits for the first token up to its {@code startTimeout} and never fails the host. State changes are published on
- * {@code berth.tokens.<name>} as {@code {"token", "state", "expiresAt", "refreshedAt", "lastError"}}, never the value.
+ * {@code berth.tokens.<name>} as {@code {"token", "state", "expiresAt", "refreshedAt", "lastError"}}, never the value;
+ * a failure that repeats the last error changes nothing there. The outcome of every fetch, each counted once, goes to
+ * this node's consumers of {@code berth.tokens.<name>.outcomes} as {@code {"token", "outcome"}} ({@value #SUCCEEDED}
+ * or {@value #FAILED}; see {@link #outcomesAddress}).
  *
  * <p>In a cluster with singleton leases each token's service is a singleton: one node (the lease holder) fetches and
  * refreshes, and answers the others' requests on the clustered event bus ({@code berth.tokens.<name>.current},
@@ -43,6 +46,11 @@ public final class Tokens implements HostModule {
 
   /** Event bus address prefix of a token's state changes: {@code berth.tokens.<name>}. */
   public static final String ADDRESS_PREFIX = "berth.tokens.";
+
+  /** The outcome of a fetch that brought a token. */
+  public static final String SUCCEEDED = "succeeded";
+  /** The outcome of a fetch that failed (the upstream's error, a timeout, an answer without a token). */
+  public static final String FAILED = "failed";
 
   /** Added to a token's startTimeout to bound its hosted service's start, which itself never takes longer. */
   private static final Duration START_MARGIN = Duration.ofSeconds(5);
@@ -83,6 +91,14 @@ public final class Tokens implements HostModule {
       all.add(TokenOptions.from(name, tokensSection.section(name), env));
     }
     return new Tokens(all);
+  }
+
+  /**
+   * Where the refresher of token {@code name} on this node says how each fetch ended, one local message per fetch
+   * (a fetch answered after the service stopped is not counted): {@code berth.tokens.<name>.outcomes}.
+   */
+  public static String outcomesAddress(String name) {
+    return ADDRESS_PREFIX + name + ".outcomes";
   }
 
   /** The hosted service name of token {@code name}: {@code token:<name>}. */

@@ -42,13 +42,26 @@ public record ItemEvent(String queue, String id, String type, ItemState status, 
       started = waited == -enqueued ? 0 : enqueued + waited;   // -enqueued: not started (startedNanos is 0)
     }
     if (started != 0 && (state.isFinal() || state == ItemState.RETRYING)) {
-      ItemStatus s = item.snapshot(queue);
-      if (s.startedAt() != null && s.finishedAt() != null) {
-        ended = started + Math.max(0, s.finishedAt().toEpochMilli() - s.startedAt().toEpochMilli()) * 1_000_000L;
+      long ran = runNanos(item);
+      if (ran >= 0) {
+        ended = started + ran;
       }
     }
     return new ItemEvent(queue, item.id, item.type, state, item.attempts(), state.isFinal() ? item.error() : null,
         enqueued, started, ended);
+  }
+
+  /**
+   * The run time of {@code item}'s attempt that just ended, from its recorded start and end (millisecond precision,
+   * no clock read); -1 when it has no start or end. Called by the worker that ended it, before anyone can start it
+   * again.
+   */
+  static long runNanos(Item item) {
+    ItemStatus s = item.snapshot(null);
+    if (s.startedAt() == null || s.finishedAt() == null) {
+      return -1;
+    }
+    return Math.max(0, s.finishedAt().toEpochMilli() - s.startedAt().toEpochMilli()) * 1_000_000L;
   }
 
   @Override

@@ -28,10 +28,13 @@ final class Worker extends VerticleBase {
 
   private final AtomicBoolean idle = new AtomicBoolean(true);
   private final Dispatcher queue;
+  /** This worker's own recorder of per-item meters (null: none): only this worker's context calls it. */
+  private final WorkMeters.Recorder meter;
   private volatile Run current;
 
-  Worker(Dispatcher queue) {
+  Worker(Dispatcher queue, WorkMeters.Recorder meter) {
     this.queue = queue;
+    this.meter = meter;
   }
 
   @Override
@@ -95,7 +98,7 @@ final class Worker extends VerticleBase {
     Run run = new Run(item, new CancellationSource());
     current = run;   // before the state: whoever sees the item running finds its run here (cancel)
     int attempt = item.start();
-    queue.started(item);
+    queue.started(item, meter);
     long timeout = queue.options().timeout().toMillis();
     if (timeout > 0) {
       // Armed on the queue's context: a blocking item holds this worker's context until it returns.
@@ -196,7 +199,7 @@ final class Worker extends VerticleBase {
       item.end(outcome, error);
     }
     current = null;
-    queue.finished(item);
+    queue.finished(item, meter);
     return true;
   }
 

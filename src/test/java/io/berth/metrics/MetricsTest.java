@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.berth.testing.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** {@code GET /metrics}: parsed strictly; JVM, Vert.x and Berth's series exist with their labels and move. */
@@ -134,9 +135,20 @@ class MetricsTest {
       assertThat(now.value("berth_queue_in_flight", "queue", "mail")).isEqualTo(1);
       assertThat(now.value("berth_queue_depth", "queue", "mail")).isEqualTo(1);
     });
+    // A waiting item cancelled (by the API, off the workers): counted, not timed.
+    String cancelled = result(mail.enqueue("send", new JsonObject()));
+    assertThat(result(mail.cancel(cancelled))).contains(io.berth.work.ItemState.QUEUED);
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200).value(
+        "berth_items_finished_total", "queue", "mail", "type", "send", "outcome", "cancelled")).isEqualTo(1));
+    PromText afterCancel = scrape(null, 200);
+    assertThat(afterCancel.find("berth_item_duration_seconds_count", "queue", "mail", "type", "send", "outcome",
+        "cancelled")).isEmpty();
     release.countDown();
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(null, 200)
         .value("berth_items_finished_total", "queue", "mail", "type", "send", "outcome", "succeeded")).isEqualTo(6));
+    // Counters never go back: the cancelled one stays counted once.
+    assertThat(scrape(null, 200).value("berth_items_finished_total", "queue", "mail", "type", "send", "outcome",
+        "cancelled")).isEqualTo(1);
   }
 
   @Test
@@ -179,15 +191,24 @@ class MetricsTest {
   void tokenRefreshesAndExpiryAreSeries() throws Exception {
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
     try {
-      io.vertx.core.http.HttpServer endpoint = vertx.createHttpServer().requestHandler(req -> req.response()
-          .putHeader("content-type", "application/json")
-          .end(new JsonObject().put("access_token", "secret-" + fetches.incrementAndGet()).put("expires_in", 3600)
-              .encode()));
+      io.vertx.core.http.HttpServer endpoint = vertx.createHttpServer().requestHandler(req -> {
+        if (failing.get()) {
+          failures.incrementAndGet();   // the same answer each time: the refresher's last error does not change
+          req.response().setStatusCode(503).end("upstream down");
+          return;
+        }
+        req.response().putHeader("content-type", "application/json")
+            .end(new JsonObject().put("access_token", "secret-" + fetches.incrementAndGet()).put("expires_in", 3600)
+                .encode());
+      });
       int port = endpoint.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)
           .actualPort();
       io.berth.token.Tokens tokens = io.berth.token.Tokens.of(io.berth.token.TokenOptions
-          .builder("api", "http://127.0.0.1:" + port + "/token").build());
+          .builder("api", "http://127.0.0.1:" + port + "/token")
+          .backoff(Duration.ofMillis(10), Duration.ofMillis(40)).build());
       host = Host.builder()
           .module(tokens)
           .http(new HttpOptions().port(0).token(TOKEN).tokenFile(dir.resolve("admin.token")))
@@ -208,6 +229,23 @@ class MetricsTest {
           .value("berth_token_refreshes_total", "token", "api", "outcome", "succeeded")).isEqualTo(2));
       assertThat(fetches).hasValue(2);
       assertThat(scrape(null, 200).samples).noneMatch(sample -> sample.labels().containsValue("secret-2"));
+      assertThat(scrape(null, 200).value("berth_token_refreshes_total", "token", "api", "outcome", "failed"))
+          .isZero();
+
+      // Failures that repeat the same error are each one failed refresh (the state messages leave the repeats out).
+      failing.set(true);
+      assertThatThrownBy(() -> result(tokens.refresh("api"))).hasMessageContaining("could not be refreshed");
+      await().atMost(Duration.ofSeconds(5)).until(() -> failures.get() >= 5);
+      failing.set(false);
+      await().atMost(Duration.ofSeconds(5)).until(() -> fetches.get() == 3);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        PromText now = scrape(null, 200);
+        assertThat(now.value("berth_token_refreshes_total", "token", "api", "outcome", "failed"))
+            .isEqualTo(failures.get());
+        assertThat(now.value("berth_token_refreshes_total", "token", "api", "outcome", "succeeded")).isEqualTo(3);
+        assertThat(now.value("berth_token_state", "token", "api", "state", "valid")).isEqualTo(1);
+      });
+      assertThat(failures.get()).isGreaterThanOrEqualTo(5);
     } finally {
       if (host != null) {
         result(host.stop());

@@ -15,13 +15,24 @@ import java.util.concurrent.TimeUnit;
 /**
  * What metrics cost the queue: the bench's queue-throughput workload (one producer, no-op items, capacity 4096,
  * fullMode wait, 2 workers, memory store) in-process, alternating hosts without and with {@link MetricsModule}.
- * Not a test: {@code java -cp <test classpath> io.berth.metrics.QueueMetricsCostMain [items] [rounds]}.
+ * Not a test: {@code java -cp <test classpath> io.berth.metrics.QueueMetricsCostMain [items] [rounds] [MODE]}; with a
+ * mode ({@code OFF}, {@code NOOP_LISTENER}, {@code BERTH_ONLY}, {@code ALL}) it runs that one only, for a profiler.
  */
 public final class QueueMetricsCostMain {
 
   public static void main(String[] args) throws Exception {
     int items = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    if (args.length > 2) {
+      Mode only = Mode.valueOf(args[2]);
+      once(only, items / 4);
+      for (int r = 0; r < rounds; r++) {
+        System.out.printf("round %d: %s %.0f items/s%n", r + 1, only, once(only, items));
+      }
+      List<Double> cpu = CPU_NANOS_PER_ITEM.get(only);
+      System.out.printf("median CPU ns per item: %.0f%n", median(cpu.subList(1, cpu.size())));
+      System.exit(0);
+    }
     List<Double> off = new ArrayList<>();
     List<Double> berth = new ArrayList<>();
     List<Double> noop = new ArrayList<>();
@@ -30,10 +41,19 @@ public final class QueueMetricsCostMain {
       once(m, items / 4);   // warm-up of every path
     }
     for (int r = 0; r < rounds; r++) {
-      off.add(once(Mode.OFF, items));
-      noop.add(once(Mode.NOOP_LISTENER, items));
-      berth.add(once(Mode.BERTH_ONLY, items));
-      on.add(once(Mode.ALL, items));
+      // Every other round in reverse order (A B C D D C B A ...): a drifting load favours no mode.
+      double[] perSecond = new double[Mode.values().length];
+      List<Mode> order = new ArrayList<>(List.of(Mode.values()));
+      if (r % 2 == 1) {
+        Collections.reverse(order);
+      }
+      for (Mode m : order) {
+        perSecond[m.ordinal()] = once(m, items);
+      }
+      off.add(perSecond[Mode.OFF.ordinal()]);
+      noop.add(perSecond[Mode.NOOP_LISTENER.ordinal()]);
+      berth.add(perSecond[Mode.BERTH_ONLY.ordinal()]);
+      on.add(perSecond[Mode.ALL.ordinal()]);
       System.out.printf("round %d: without %.0f items/s, a no-op item listener %.0f, Berth's and the JVM's %.0f,"
           + " all (with Vert.x's) %.0f%n", r + 1, off.get(r), noop.get(r), berth.get(r), on.get(r));
     }
@@ -59,6 +79,21 @@ public final class QueueMetricsCostMain {
       List<Double> all = CPU_NANOS_PER_ITEM.get(m);
       cpu[m.ordinal()] = median(all.subList(1, all.size()));
     }
+    // The same, paired round by round: each round's CPU per item against the run without metrics just before it.
+    List<List<Double>> pairedCpu = new ArrayList<>();
+    for (Mode m : Mode.values()) {
+      List<Double> costs = new ArrayList<>();
+      List<Double> all = CPU_NANOS_PER_ITEM.get(m);
+      List<Double> base = CPU_NANOS_PER_ITEM.get(Mode.OFF);
+      for (int r = 1; r < all.size(); r++) {
+        costs.add(100 * (all.get(r) - base.get(r)) / base.get(r));
+      }
+      pairedCpu.add(costs);
+      System.out.printf("CPU ns per item of %s, round by round: %s%n", m, all.subList(1, all.size()).stream()
+          .map(v -> String.format("%.0f", v)).toList());
+    }
+    System.out.printf("median of the rounds' CPU costs per item: a no-op item listener %+.1f%%; Berth's + JVM %+.1f%%;"
+        + " all %+.1f%%%n", median(pairedCpu.get(1)), median(pairedCpu.get(2)), median(pairedCpu.get(3)));
     System.out.printf("median CPU ns per item: without %.0f; a no-op item listener %.0f (+%.1f%%); Berth's + JVM %.0f"
             + " (+%.1f%%); all %.0f (+%.1f%%)%n", cpu[0], cpu[1], 100 * (cpu[1] - cpu[0]) / cpu[0], cpu[2],
         100 * (cpu[2] - cpu[0]) / cpu[0], cpu[3], 100 * (cpu[3] - cpu[0]) / cpu[0]);
@@ -114,8 +149,27 @@ public final class QueueMetricsCostMain {
   /** CPU time per item of each mode's rounds (warm-up included, dropped below). */
   private static final java.util.Map<Mode, List<Double>> CPU_NANOS_PER_ITEM = new java.util.EnumMap<>(Mode.class);
 
-  /** The process's CPU time: what an item costs, whatever else runs on a shared machine. */
+  /**
+   * The process's CPU time in nanoseconds: what an item costs, whatever else runs on a shared machine. On Linux the
+   * sum of every thread's run time from {@code /proc/self/task/<tid>/schedstat} (nanoseconds; GC and JIT threads
+   * included); the MXBean's process time counts in 10 ms ticks, 2-3% of a round.
+   */
   private static long cpu() {
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks != null) {
+      long sum = 0;
+      for (java.io.File t : tasks) {
+        try {
+          String line = java.nio.file.Files.readString(new java.io.File(t, "schedstat").toPath());
+          sum += Long.parseLong(line.substring(0, line.indexOf(' ')));
+        } catch (java.io.IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+      if (sum > 0) {
+        return sum;
+      }
+    }
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
         .getOperatingSystemMXBean()).getProcessCpuTime();
   }

@@ -27,6 +27,8 @@ public final class FakeTokenEndpoint {
   volatile int expiresIn = 7200;
   /** Every call of {@code /token}, answered or not. */
   public final AtomicInteger fetches = new AtomicInteger();
+  /** The calls answered with a token. */
+  final AtomicInteger handedOut = new AtomicInteger();
   final AtomicInteger apiCalls = new AtomicInteger();
   final List<Long> fetchNanos = Collections.synchronizedList(new ArrayList<>());
   final List<JsonObject> requests = Collections.synchronizedList(new ArrayList<>());
@@ -83,6 +85,7 @@ public final class FakeTokenEndpoint {
     String secret = String.valueOf(rc.queryParams().get("secret"));
     switch (mode) {
       case OK -> {
+        handedOut.incrementAndGet();
         String t = rotateBehindOurBack();
         rc.json(new JsonObject().put("access_token", t).put("expires_in", expiresIn));
       }
