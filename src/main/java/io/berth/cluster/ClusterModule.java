@@ -38,6 +38,7 @@ public final class ClusterModule implements HostModule {
   private final PgConnectOptions leaseDatabase;
   private ClusterNodes nodes;
   private PgSingletonLeases leases;
+  private SplitWatch splitWatch;
   private Pool pool;
 
   /**
@@ -93,6 +94,14 @@ public final class ClusterModule implements HostModule {
     return sb.toString();
   }
 
+  /**
+   * True once this node found itself split off the cluster by a pause of its own (see {@link SplitWatch}): it
+   * stopped, and its exit code is 1 so that a supervisor starts it again.
+   */
+  public boolean splitOff() {
+    return splitWatch != null && splitWatch.splitOff();
+  }
+
   /** The members' view and {@code GET /api/v1/nodes}; available once the host is built. */
   public ClusterNodes nodes() {
     return nodes;
@@ -108,6 +117,8 @@ public final class ClusterModule implements HostModule {
       context.provide(SingletonLeases.class, leases);
     }
     nodes = new ClusterNodes(context.vertx(), manager.getHazelcastInstance(), nodeId, context.host().events(), leases);
+    splitWatch = new SplitWatch(context.vertx(), manager.getHazelcastInstance(),
+        () -> context.host().lifetime().stopApplication());
     context.provide(ClusterNodes.class, nodes);
     context.service("cluster", ServiceKind.HOSTED, ModuleContext.Placement.FIRST, new HostedService() {
       @Override
@@ -121,12 +132,16 @@ public final class ClusterModule implements HostModule {
           started = started.compose(v -> leases.start().recover(e -> Future.failedFuture(new ConfigException(
               "store.url", "the singleton leases' database could not be reached: " + e.getMessage()))));
         }
-        return started.onSuccess(v -> log.info("Node {} in cluster '{}': {} member(s): {}", nodeId, options.name(),
-            nodes.members().size(), String.join(", ", nodes.members())));
+        return started.onSuccess(v -> {
+          splitWatch.start();
+          log.info("Node {} in cluster '{}': {} member(s): {}", nodeId, options.name(), nodes.members().size(),
+              String.join(", ", nodes.members()));
+        });
       }
 
       @Override
       public Future<Void> stop(ServiceContext ctx) {
+        splitWatch.stop();
         Future<Void> closed = leases == null ? Future.succeededFuture() : leases.close();
         return closed.compose(v -> nodes.stop()).eventually(() -> pool == null ? Future.succeededFuture()
             : pool.close());
