@@ -9,7 +9,11 @@ import io.berth.core.SingletonLeases;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Future;
+import io.berth.core.internal.Failures;
+import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.PgException;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
@@ -17,7 +21,9 @@ import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -78,6 +84,39 @@ public final class ClusterModule implements HostModule {
       o.setPassword(resolve(store, "password", password, env));
     }
     return o;
+  }
+
+  /**
+   * Connects once to {@code database} and disconnects, within {@code timeout}: before a node joins the cluster, so
+   * that a wrong URL, user or password is a config error naming its key ({@code store.url}, {@code store.user},
+   * {@code store.password}) rather than a node that joins and leaves. Never names the password.
+   */
+  public static Future<Void> probe(Vertx vertx, PgConnectOptions database, Duration timeout) {
+    String where = "postgresql://" + database.getHost() + ":" + database.getPort() + "/" + database.getDatabase();
+    return PgConnection.connect(vertx, database).compose(c -> c.close())
+        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(refused(e, where, database.getUser(), timeout)));
+  }
+
+  private static ConfigException refused(Throwable e, String where, String user, Duration timeout) {
+    if (e instanceof PgException pg) {
+      String state = String.valueOf(pg.getSqlState());
+      return switch (state) {
+        case "28P01" -> new ConfigException("store.password", "PostgreSQL at " + where + " refused the password of"
+            + " user '" + user + "'");
+        case "28000" -> new ConfigException("store.user", "PostgreSQL at " + where + " refused user '" + user + "': "
+            + pg.getErrorMessage());
+        case "3D000" -> new ConfigException("store.url", "PostgreSQL at " + where + " has no such database: "
+            + pg.getErrorMessage() + "; create it or fix the URL");
+        default -> new ConfigException("store.url", "PostgreSQL at " + where + " refused the connection: "
+            + pg.getErrorMessage() + " (SQLSTATE " + state + ")");
+      };
+    }
+    if (Failures.isTimeout(e)) {
+      return new ConfigException("store.url", "PostgreSQL at " + where + " gave no connection within "
+          + timeout.toMillis() + " ms (store.connectTimeout); check the host, the port and the network");
+    }
+    return new ConfigException("store.url", "cannot reach PostgreSQL at " + where + ": " + Failures.message(e));
   }
 
   private static String resolve(ConfigReader section, String key, String value, Map<String, String> env) {
