@@ -255,6 +255,13 @@ class ClusterJarIT {
         + String.join("\n", afterKill));
     assertThat(ClusterSigstopJarIT.stackTraceLines(afterKill))
         .as("stack-trace lines in the survivor's output after the kill").isEmpty();
+    assertThat(afterKill.stream().filter(l -> l.contains("left the cluster") && l.contains(victimId)).count())
+        .as("the line that says the peer left").isEqualTo(1);
+    assertThat(afterKill.stream().filter(l -> l.contains("Connecting to server " + victimId)).count())
+        .as("lines of the event bus failing to reach the dead peer").isLessThanOrEqualTo(1);
+    assertThat(afterKill.stream().filter(l -> l.contains("TcpServerConnectionErrorHandler")
+        || l.contains("Following unknown addresses") || l.contains("Not Member!")).toList())
+        .as("Hazelcast's repeats of the peer's loss").isEmpty();
 
     String survivorId = survivor.id();
     for (String[] row : stranded) {
