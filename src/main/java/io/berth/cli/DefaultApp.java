@@ -85,10 +85,21 @@ final class DefaultApp {
     ConfigReader dry = config.withOverrides(Map.of("cluster.enabled", "false", "store.type", "memory",
         "http.maxBodySize", "1"));
     MetricsModule metrics = new MetricsModule();
+    // The dry assembly's INFO lines ("Work store: memory", "Service ... is disabled") would tell of a host that never
+    // runs: Berth's own loggers say only warnings meanwhile.
+    org.slf4j.Logger berthLog = LoggerFactory.getLogger("io.berth");
+    ch.qos.logback.classic.Logger quiet = berthLog instanceof ch.qos.logback.classic.Logger l ? l : null;
+    ch.qos.logback.classic.Level level = quiet == null ? null : quiet.getLevel();
+    if (quiet != null) {
+      quiet.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
     try {
       builder(vertx, dry, metrics, storeOptions.type() != StoreOptions.Type.MEMORY).build();
       dry.rejectUnknownKeys();
     } finally {
+      if (quiet != null) {
+        quiet.setLevel(level);
+      }
       metrics.close();
     }
     rejectUnusedEnvironmentOverrides(dry);

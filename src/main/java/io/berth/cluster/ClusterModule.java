@@ -87,14 +87,15 @@ public final class ClusterModule implements HostModule {
   }
 
   /**
-   * Connects once to {@code database} and disconnects, within {@code timeout}: before a node joins the cluster, so
+   * Connects once to {@code database} and disconnects, within {@code timeout} plus 10 s: before a node joins the cluster, so
    * that a wrong URL, user or password is a config error naming its key ({@code store.url}, {@code store.user},
    * {@code store.password}) rather than a node that joins and leaves. Never names the password.
    */
   public static Future<Void> probe(Vertx vertx, PgConnectOptions database, Duration timeout) {
     String where = "postgresql://" + database.getHost() + ":" + database.getPort() + "/" + database.getDatabase();
+    // As the store's own open: the connect timeout plus 10 s, for a server that is slow to answer under load.
     return PgConnection.connect(vertx, database).compose(c -> c.close())
-        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .timeout(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(refused(e, where, database.getUser(), timeout)));
   }
 
@@ -114,7 +115,8 @@ public final class ClusterModule implements HostModule {
     }
     if (Failures.isTimeout(e)) {
       return new ConfigException("store.url", "PostgreSQL at " + where + " gave no connection within "
-          + timeout.toMillis() + " ms (store.connectTimeout); check the host, the port and the network");
+          + (timeout.toMillis() + 10_000) + " ms (store.connectTimeout + 10 s); check the host, the port and the"
+          + " network");
     }
     return new ConfigException("store.url", "cannot reach PostgreSQL at " + where + ": " + Failures.message(e));
   }

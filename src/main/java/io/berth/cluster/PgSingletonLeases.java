@@ -6,6 +6,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -97,7 +98,12 @@ public final class PgSingletonLeases implements SingletonLeases {
 
   /** Creates the table when missing and starts renewing; contentions made before take part from here on. */
   public Future<Void> start() {
-    return pool.query(SCHEMA).execute().<Void>mapEmpty().compose(v -> on(() -> {
+    // CREATE TABLE IF NOT EXISTS is not safe against itself: two nodes starting together may both create the table's
+    // type, and the slower gets a unique violation (23505) or "already exists" (42P07). The table exists then: again.
+    return pool.query(SCHEMA).execute()
+        .recover(e -> e instanceof PgException pg && ("23505".equals(pg.getSqlState())
+            || "42P07".equals(pg.getSqlState())) ? pool.query(SCHEMA).execute() : Future.failedFuture(e))
+        .<Void>mapEmpty().compose(v -> on(() -> {
       if (!closed && timer < 0) {
         timer = vertx.setPeriodic(1, renewMs, id -> tick());
       }
