@@ -101,11 +101,7 @@ public final class BerthCommand implements Callable<Integer> {
       }
       store = describeStore(config.section("store"));
       http = HttpOptions.from(config.section("http"));
-      // A typo in an override is as fatal as one in the file: BERTH_SHUTDOWN_TIMOUT would otherwise be ignored.
-      for (String name : config.unusedEnvironmentOverrides()) {
-        throw new ConfigException(name, "this environment variable matches no config key (a typo?); the variable"
-            + " of a key is its path in upper case with '_', such as BERTH_SHUTDOWN_TIMEOUT for shutdownTimeout");
-      }
+      DefaultApp.rejectUnusedEnvironmentOverrides(config);
       // Before any service runs or any file is touched: a second host on a taken port changes nothing.
       http.preflight();
     } catch (IllegalStateException e) {

@@ -9,7 +9,11 @@ import io.berth.core.SingletonLeases;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Future;
+import io.berth.core.internal.Failures;
+import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.PgException;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
@@ -17,7 +21,9 @@ import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +44,7 @@ public final class ClusterModule implements HostModule {
   private final PgConnectOptions leaseDatabase;
   private ClusterNodes nodes;
   private PgSingletonLeases leases;
+  private SplitWatch splitWatch;
   private Pool pool;
 
   /**
@@ -79,6 +86,41 @@ public final class ClusterModule implements HostModule {
     return o;
   }
 
+  /**
+   * Connects once to {@code database} and disconnects, within {@code timeout} plus 10 s: before a node joins the cluster, so
+   * that a wrong URL, user or password is a config error naming its key ({@code store.url}, {@code store.user},
+   * {@code store.password}) rather than a node that joins and leaves. Never names the password.
+   */
+  public static Future<Void> probe(Vertx vertx, PgConnectOptions database, Duration timeout) {
+    String where = "postgresql://" + database.getHost() + ":" + database.getPort() + "/" + database.getDatabase();
+    // As the store's own open: the connect timeout plus 10 s, for a server that is slow to answer under load.
+    return PgConnection.connect(vertx, database).compose(c -> c.close())
+        .timeout(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(refused(e, where, database.getUser(), timeout)));
+  }
+
+  private static ConfigException refused(Throwable e, String where, String user, Duration timeout) {
+    if (e instanceof PgException pg) {
+      String state = String.valueOf(pg.getSqlState());
+      return switch (state) {
+        case "28P01" -> new ConfigException("store.password", "PostgreSQL at " + where + " refused the password of"
+            + " user '" + user + "'");
+        case "28000" -> new ConfigException("store.user", "PostgreSQL at " + where + " refused user '" + user + "': "
+            + pg.getErrorMessage());
+        case "3D000" -> new ConfigException("store.url", "PostgreSQL at " + where + " has no such database: "
+            + pg.getErrorMessage() + "; create it or fix the URL");
+        default -> new ConfigException("store.url", "PostgreSQL at " + where + " refused the connection: "
+            + pg.getErrorMessage() + " (SQLSTATE " + state + ")");
+      };
+    }
+    if (Failures.isTimeout(e)) {
+      return new ConfigException("store.url", "PostgreSQL at " + where + " gave no connection within "
+          + (timeout.toMillis() + 10_000) + " ms (store.connectTimeout + 10 s); check the host, the port and the"
+          + " network");
+    }
+    return new ConfigException("store.url", "cannot reach PostgreSQL at " + where + ": " + Failures.message(e));
+  }
+
   private static String resolve(ConfigReader section, String key, String value, Map<String, String> env) {
     Matcher m = ENV_REF.matcher(value);
     StringBuilder sb = new StringBuilder();
@@ -91,6 +133,14 @@ public final class ClusterModule implements HostModule {
     }
     m.appendTail(sb);
     return sb.toString();
+  }
+
+  /**
+   * True once this node found itself split off the cluster by a pause of its own (see {@link SplitWatch}): it
+   * stopped, and its exit code is 1 so that a supervisor starts it again.
+   */
+  public boolean splitOff() {
+    return splitWatch != null && splitWatch.splitOff();
   }
 
   /** The members' view and {@code GET /api/v1/nodes}; available once the host is built. */
@@ -108,6 +158,8 @@ public final class ClusterModule implements HostModule {
       context.provide(SingletonLeases.class, leases);
     }
     nodes = new ClusterNodes(context.vertx(), manager.getHazelcastInstance(), nodeId, context.host().events(), leases);
+    splitWatch = new SplitWatch(context.vertx(), manager.getHazelcastInstance(),
+        () -> context.host().lifetime().stopApplication());
     context.provide(ClusterNodes.class, nodes);
     context.service("cluster", ServiceKind.HOSTED, ModuleContext.Placement.FIRST, new HostedService() {
       @Override
@@ -121,12 +173,16 @@ public final class ClusterModule implements HostModule {
           started = started.compose(v -> leases.start().recover(e -> Future.failedFuture(new ConfigException(
               "store.url", "the singleton leases' database could not be reached: " + e.getMessage()))));
         }
-        return started.onSuccess(v -> log.info("Node {} in cluster '{}': {} member(s): {}", nodeId, options.name(),
-            nodes.members().size(), String.join(", ", nodes.members())));
+        return started.onSuccess(v -> {
+          splitWatch.start();
+          log.info("Node {} in cluster '{}': {} member(s): {}", nodeId, options.name(), nodes.members().size(),
+              String.join(", ", nodes.members()));
+        });
       }
 
       @Override
       public Future<Void> stop(ServiceContext ctx) {
+        splitWatch.stop();
         Future<Void> closed = leases == null ? Future.succeededFuture() : leases.close();
         return closed.compose(v -> nodes.stop()).eventually(() -> pool == null ? Future.succeededFuture()
             : pool.close());

@@ -6,6 +6,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Singleton leases in the shared PostgreSQL database: one row per singleton in {@code berth_singletons(name, owner,
@@ -72,6 +74,7 @@ public final class PgSingletonLeases implements SingletonLeases {
   private final Context context;
   private final Map<String, Lease> leases = new ConcurrentHashMap<>();
   private volatile boolean suspended;
+  private final AtomicLong staleFencesRefused = new AtomicLong();
   private long timer = -1;
   private boolean closed;
 
@@ -95,7 +98,12 @@ public final class PgSingletonLeases implements SingletonLeases {
 
   /** Creates the table when missing and starts renewing; contentions made before take part from here on. */
   public Future<Void> start() {
-    return pool.query(SCHEMA).execute().<Void>mapEmpty().compose(v -> on(() -> {
+    // CREATE TABLE IF NOT EXISTS is not safe against itself: two nodes starting together may both create the table's
+    // type, and the slower gets a unique violation (23505) or "already exists" (42P07). The table exists then: again.
+    return pool.query(SCHEMA).execute()
+        .recover(e -> e instanceof PgException pg && ("23505".equals(pg.getSqlState())
+            || "42P07".equals(pg.getSqlState())) ? pool.query(SCHEMA).execute() : Future.failedFuture(e))
+        .<Void>mapEmpty().compose(v -> on(() -> {
       if (!closed && timer < 0) {
         timer = vertx.setPeriodic(1, renewMs, id -> tick());
       }
@@ -114,6 +122,14 @@ public final class PgSingletonLeases implements SingletonLeases {
       return Future.join(leases.values().stream().map(Lease::close).toList()).<Void>mapEmpty()
           .recover(e -> Future.succeededFuture());
     });
+  }
+
+  /**
+   * How many times the store refused a fence this node had held (its renewal after a pause or a lost connection,
+   * when another node had taken the lease since): each is one WARN line naming the singleton and the fence.
+   */
+  public long staleFencesRefused() {
+    return staleFencesRefused.get();
   }
 
   /** The node id this node holds leases as. */
@@ -198,6 +214,8 @@ public final class PgSingletonLeases implements SingletonLeases {
     volatile long fence;
     /** Until when (System.nanoTime) this node counts itself the holder. */
     volatile long validUntil;
+    /** The fence held when this node's own deadline passed, until the store answered for it; else 0. */
+    private long lapsed;
     private boolean inFlight;
     private boolean released;
     private long watchdog = -1;
@@ -214,15 +232,20 @@ public final class PgSingletonLeases implements SingletonLeases {
       }
       if (fence > 0 && System.nanoTime() - validUntil >= 0) {
         lose("its lease ran out before a renewal succeeded (last error: "
-            + (lastError == null ? "none" : lastError) + ")");
+            + (lastError == null ? "none" : lastError) + ")", true);
       }
       if (suspended) {
         return;
       }
       inFlight = true;
       long sent = System.nanoTime();
+      long lapsed = fence == 0 ? this.lapsed : 0;
       Future<RowSet<Row>> call = fence > 0
           ? pool.preparedQuery(RENEW).execute(Tuple.of(name, owner, fence, ttlMs))
+          : lapsed > 0
+          // Its own deadline passed (a pause, a slow database): the store says whether that fence is still the
+          // lease's. Still the same fence, nobody held it since, and this node takes it back under that fence.
+          ? pool.preparedQuery(RENEW).execute(Tuple.of(name, owner, lapsed, ttlMs))
           : pool.preparedQuery(ACQUIRE).execute(Tuple.of(name, owner, ttlMs));
       long asked = fence;
       call.onComplete(ar -> context.runOnContext(v -> {
@@ -233,8 +256,8 @@ public final class PgSingletonLeases implements SingletonLeases {
         if (ar.failed()) {
           String error = Failures.message(ar.cause());
           if (!error.equals(lastError)) {
-            log.warn("Singleton '{}': {} failed: {}", name, asked > 0 ? "renewing its lease" : "taking its lease",
-                error);
+            log.warn("Singleton '{}': {} failed: {}", name, asked > 0 || lapsed > 0 ? "renewing its lease"
+                : "taking its lease", error);
           }
           lastError = error;
           return;
@@ -245,9 +268,25 @@ public final class PgSingletonLeases implements SingletonLeases {
             return;   // lost meanwhile (deadline passed while the renewal was under way)
           }
           if (ar.result().rowCount() == 0) {
-            lose("another node holds the lease now");
+            refused(asked);
+            lose("another node holds the lease now", false);
           } else {
             held(sent);
+          }
+        } else if (lapsed > 0) {
+          if (this.lapsed != lapsed || fence != 0) {
+            return;
+          }
+          this.lapsed = 0;
+          if (ar.result().rowCount() == 0) {
+            refused(lapsed);
+          } else {
+            log.info("Singleton '{}': its lease (fence {}) was still this node's; taken back", name, lapsed);
+            fence = lapsed;
+            held(sent);
+            if (fence > 0) {
+              holder.acquired(fence);
+            }
           }
         } else if (ar.result().size() == 1 && fence == 0) {
           fence = ar.result().iterator().next().getLong(0);
@@ -264,7 +303,7 @@ public final class PgSingletonLeases implements SingletonLeases {
       validUntil = sent + validNanos;
       long left = validUntil - System.nanoTime();
       if (left <= 0) {
-        lose("its renewal came back too late (the process was paused or the database slow)");
+        lose("its renewal came back too late (the process was paused or the database slow)", true);
         return;
       }
       if (watchdog >= 0) {
@@ -274,14 +313,25 @@ public final class PgSingletonLeases implements SingletonLeases {
         watchdog = -1;
         if (fence > 0 && System.nanoTime() - validUntil >= 0) {
           lose("its lease ran out before a renewal succeeded (last error: "
-              + (lastError == null ? "none" : lastError) + ")");
+              + (lastError == null ? "none" : lastError) + ")", true);
         }
       });
     }
 
-    private void lose(String reason) {
+    /** The store refused this node's {@code stale} fence: another node took the lease since. Logged once per fence. */
+    private void refused(long stale) {
+      staleFencesRefused.incrementAndGet();
+      log.warn("Singleton '{}': the store refused this node's fence {}: another node took the lease since", name,
+          stale);
+    }
+
+    /** Tells the holder it lost the lease; {@code ranOut}: by this node's own deadline, not the store's answer. */
+    private void lose(String reason, boolean ranOut) {
       if (fence == 0) {
         return;
+      }
+      if (ranOut) {
+        lapsed = fence;   // the next attempt asks the store about it
       }
       fence = 0;
       if (watchdog >= 0) {

@@ -49,6 +49,20 @@ public final class ConfigReader {
     return of(root, Map.of(), Map.of());
   }
 
+  /**
+   * A fresh reader over the same file and overrides, with {@code overrides} (full key to value) on top of them and
+   * nothing declared yet: for reading the whole configuration once more, apart, e.g. to validate it before a step
+   * that is costly to undo (joining a cluster). Only at the root.
+   */
+  public ConfigReader withOverrides(Map<String, String> overrides) {
+    if (!path.isEmpty()) {
+      throw new IllegalStateException("withOverrides is for the root reader, not section '" + path + "'");
+    }
+    Map<String, String> sys = new java.util.HashMap<>(shared.sys);
+    overrides.forEach((k, v) -> sys.put("berth." + k, v));
+    return new ConfigReader(json, "", new Shared(shared.env, sys));
+  }
+
   /** The environment variable that overrides {@code key}: {@code http.maxBodySize} → {@code BERTH_HTTP_MAX_BODY_SIZE}. */
   public static String envName(String key) {
     StringBuilder sb = new StringBuilder("BERTH_");

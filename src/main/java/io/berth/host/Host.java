@@ -69,9 +69,16 @@ public final class Host {
   public static final String SERVICES_ADDRESS = HostCore.SERVICES_ADDRESS;
 
   private final HostCore core;
+  /** The cluster module of a clustered host, else null. */
+  private final ClusterModule cluster;
 
   private Host(HostCore core) {
+    this(core, null);
+  }
+
+  private Host(HostCore core, ClusterModule cluster) {
     this.core = core;
+    this.cluster = cluster;
   }
 
   public static Builder builder() {
@@ -125,9 +132,12 @@ public final class Host {
     return core.services();
   }
 
-  /** 0 while nothing failed; 1 once a service failed (see {@link HostCore#exitCode()}). */
+  /**
+   * 0 while nothing failed; 1 once a service failed (see {@link HostCore#exitCode()}), or when a clustered node
+   * stopped because a pause of its own split it off the cluster (a supervisor should start it again).
+   */
   public int exitCode() {
-    return core.exitCode();
+    return cluster != null && cluster.splitOff() ? 1 : core.exitCode();
   }
 
   /** What is left of the shutdown deadline (the whole timeout before a stop begins). */
@@ -473,7 +483,7 @@ public final class Host {
         admin.routes((router, auth) -> module.nodes().mount(router, auth));
       }
       try {
-        return new Host(core.build());
+        return new Host(core.build(), module);
       } catch (RuntimeException e) {
         vertx.close();
         throw e;

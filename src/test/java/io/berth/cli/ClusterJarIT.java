@@ -198,6 +198,7 @@ class ClusterJarIT {
     within(Duration.ofSeconds(20), "load accepted on both nodes and the holder runs items", counts, () ->
         accepted.get("a").size() >= 15 && accepted.get("b").size() >= 15 && inFlight(victim, "default") >= 2);
 
+    int survivorLinesAtKill = survivor.lines.size();
     long killed = System.nanoTime();
     victim.process.destroyForcibly();   // SIGKILL while it runs items and holds the singleton
     List<String[]> stranded = leasedTo(victimId);   // id, attempts: what the killed node held, as the kill left it
@@ -246,6 +247,21 @@ class ClusterJarIT {
           return finals.size() == all.size();
         });
     long drainMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainFrom);
+
+    // A peer's loss is an expected condition: concise lines, never a stack trace (Vert.x's event bus and Hazelcast
+    // would log connection refusals to the dead node with theirs).
+    List<String> afterKill = List.copyOf(survivor.lines).subList(survivorLinesAtKill, survivor.lines.size());
+    System.out.println("---- survivor " + survivor.name + " after the kill -9 of " + victim.name + " ----\n"
+        + String.join("\n", afterKill));
+    assertThat(ClusterSigstopJarIT.stackTraceLines(afterKill))
+        .as("stack-trace lines in the survivor's output after the kill").isEmpty();
+    assertThat(afterKill.stream().filter(l -> l.contains("left the cluster") && l.contains(victimId)).count())
+        .as("the line that says the peer left").isEqualTo(1);
+    assertThat(afterKill.stream().filter(l -> l.contains("Connecting to server " + victimId)).count())
+        .as("lines of the event bus failing to reach the dead peer").isLessThanOrEqualTo(1);
+    assertThat(afterKill.stream().filter(l -> l.contains("TcpServerConnectionErrorHandler")
+        || l.contains("Following unknown addresses") || l.contains("Not Member!")).toList())
+        .as("Hazelcast's repeats of the peer's loss").isEmpty();
 
     String survivorId = survivor.id();
     for (String[] row : stranded) {

@@ -185,13 +185,45 @@ class PgSingletonLeasesTest {
     assertThat(Await.result(a.check("nightly", aFence.get()))).as("the old fence is refused").isFalse();
     assertThat(Await.result(b.check("nightly", bFence.get()))).isTrue();
 
-    // Resumed, the old holder finds the lease taken and stays out.
+    // Resumed, the old holder renews under the fence it held: the store refuses it (counted, one WARN), and it
+    // stays out.
     long before = aAcquisitions.get();
+    assertThat(a.staleFencesRefused()).isZero();
     a.suspendRenewals(false);
+    await().atMost(Duration.ofSeconds(3)).until(() -> a.staleFencesRefused() == 1);
     await().during(Duration.ofMillis(3 * RENEW.toMillis())).atMost(Duration.ofSeconds(3))
         .until(() -> aAcquisitions.get() == before);
+    assertThat(a.staleFencesRefused()).as("refused once: then it contends afresh").isEqualTo(1);
     assertThat(Await.result(b.holders())).containsEntry("nightly", "other");
     Await.result(a.close());
     Await.result(b.close());
+  }
+
+  @Test
+  void aHolderPausedWhileNobodyTookTheLeaseTakesItBackUnderItsOwnFence() {
+    PgSingletonLeases a = client("alone");
+    List<Long> acquired = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicLong lost = new AtomicLong();
+    a.contend("solo", new SingletonLeases.Holder() {
+      @Override
+      public void acquired(long fence) {
+        acquired.add(fence);
+      }
+
+      @Override
+      public void lost(String reason) {
+        lost.incrementAndGet();
+      }
+    });
+    await().atMost(Duration.ofSeconds(5)).until(() -> acquired.size() == 1);
+    a.suspendRenewals(true);
+    await().atMost(Duration.ofSeconds(5)).until(() -> lost.get() == 1);   // its own deadline: it stops first
+    a.suspendRenewals(false);
+    // Nobody else contends: the store still has its fence, so the renewal under it succeeds, with no new fence.
+    await().atMost(Duration.ofSeconds(5)).until(() -> acquired.size() == 2);
+    assertThat(acquired.get(1)).as("the same fence, taken back").isEqualTo(acquired.get(0));
+    assertThat(a.staleFencesRefused()).isZero();
+    assertThat(a.fence("solo")).hasValue(acquired.get(0));
+    Await.result(a.close());
   }
 }
