@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * (and, for comparison, on A), the distribution of each stage and the mean of each over the slowest 2 %: the client
  * send and A's HTTP route up to admission, the group commit, the hop to the {@code berth.due} publish, the clustered
  * event bus, B's wait for its claim, the claim, the hand-over to a worker, and the handler's start. With a product
- * built without the diagnostic {@code io.berth.work.Trace} (docs/pending/xnode-trace.patch) only the totals are
+ * built without the diagnostic {@code io.berth.work.Trace} (bench/diagnostics/cluster-trace.patch, made against commit e564d44) only the totals are
  * known. The GC pauses of both children that overlap a slow item are counted too.
  */
 public final class ClusterTrace {
