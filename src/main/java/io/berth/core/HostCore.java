@@ -945,24 +945,6 @@ public final class HostCore implements HostView {
       return singleton;
     }
 
-    /**
-     * A singleton's timed work, run only while this node still counts the lease its own (a check of its monotonic
-     * clock, no I/O, made on the run's thread as the run starts): a process resumed after a pause (SIGSTOP, a long
-     * GC) has ticks overdue, and one could start a run before the lease's loss reached the host, while another
-     * node already holds the lease. Such a run does nothing and says so.
-     */
-    private TimedService leaseGuarded(String name, TimedService work) {
-      return run -> {
-        SingletonLeases leases = (SingletonLeases) features.get(SingletonLeases.class);
-        if (leases != null && leases.fence(name).isEmpty()) {
-          log.warn("Timed service '{}': run #{} not run: this node's singleton lease ran out (it is stopping here)",
-              name, run.number());
-          return;
-        }
-        work.run(run);
-      };
-    }
-
     private ManagedService toManaged(Registration r, ConfigReader section, boolean singleton) {
       Duration startTimeout = r.options().startTimeout() != null ? r.options().startTimeout() : options.startTimeout();
       ExceptionPolicy policy = r.options().exceptionPolicy() != null ? r.options().exceptionPolicy()
@@ -977,9 +959,16 @@ public final class HostCore implements HostView {
               restart, options.virtualThreads());
           case TIMED -> {
             TimedSpec spec = (TimedSpec) r.service();
-            TimedService work = singleton ? leaseGuarded(r.name(), spec.work()) : spec.work();
-            yield new TimedRunner(work, spec.options(), ctx, registry, options.virtualThreads(),
-                Clock.system(), events);
+            TimedRunner runner = new TimedRunner(spec.work(), spec.options(), ctx, registry,
+                options.virtualThreads(), Clock.system(), events);
+            if (singleton) {
+              String name = r.name();
+              runner.runOnlyWhile(() -> {
+                SingletonLeases leases = (SingletonLeases) features.get(SingletonLeases.class);
+                return leases == null || leases.fence(name).isPresent();
+              });
+            }
+            yield runner;
           }
           default -> r.edgeAddress() != null
               ? new EdgeRunner(new HostedRunner((HostedService) r.service(), ctx), r.edgeAddress(), lifetime)

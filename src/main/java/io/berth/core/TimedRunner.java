@@ -33,6 +33,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs a {@link TimedService} on its schedule. Bookkeeping lives on the verticle's event-loop context; the ticks come
@@ -104,6 +105,18 @@ final class TimedRunner implements ServiceRunner {
   private volatile String lastOutcome;
   private volatile Instant nextRunAt;
   private volatile boolean paused;
+  /** Whether this node may start a scheduled run now (a singleton: while it counts the lease its own). */
+  private volatile BooleanSupplier mayRun = () -> true;
+
+  /**
+   * Starts scheduled runs only while {@code check} holds: a singleton's runner is given its lease check (its own
+   * monotonic clock, no I/O), so that a process resumed after a pause (SIGSTOP, a long GC), with ticks overdue, does not
+   * start a run before the lease's loss reached the host while another node holds it. A tick refused this way is
+   * skipped (counted, logged, published), not run: neither the run count nor the last run moves.
+   */
+  void runOnlyWhile(BooleanSupplier check) {
+    this.mayRun = Objects.requireNonNull(check, "check");
+  }
 
   /** A runner on the system clock. */
   TimedRunner(TimedService work, TimedOptions options, ServiceContext service, ServiceRegistry registry,
@@ -423,7 +436,12 @@ final class TimedRunner implements ServiceRunner {
       plan(generation, due, startAt, 0);   // the run in the way may still end in time: decide at the tick itself
       return;
     }
-    if (running >= options.maxConcurrentRuns()) {
+    boolean refused = !mayRun.getAsBoolean();
+    if (refused) {
+      log.warn("Timed service '{}': the tick due at {} is skipped: this node's singleton lease ran out (it stops here)",
+          service.name(), Instants.iso(due));
+    }
+    if (refused || running >= options.maxConcurrentRuns()) {
       // The runs allowed are all still going (or a triggered run is in the way): coalesce this tick.
       skipped++;
       long inTheWay = runs;

@@ -30,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -162,6 +163,32 @@ class TimedRunnerClockTest {
     awaitArmed(T0.plusMillis(50));
     assertThat(runs.get(2).scheduledAt()).isEqualTo(T0.plusMillis(20));
     assertThat(details().getLong("skipped")).isEqualTo(2);
+  }
+
+  @Test
+  void aTickRefusedByItsRunCheckIsSkippedNotRunAndTheNextTickRunsOnceItHoldsAgain(Vertx vertx) {
+    AtomicBoolean holds = new AtomicBoolean(true);
+    start(vertx, o -> o.schedule(Schedule.every(Duration.ofMillis(10))), run -> { });
+    runner.runOnlyWhile(holds::get);
+    clock.advance(Duration.ZERO);
+    awaitRuns(1);
+    awaitIdle();
+    String lastRunAt = details().getString("lastRunAt");
+
+    // The singleton's lease ran out (by this node's clock): the tick at 10 ms starts nothing.
+    holds.set(false);
+    awaitArmed(T0.plusMillis(10));
+    clock.advanceTo(T0.plusMillis(10));
+    awaitArmed(T0.plusMillis(20));
+    assertThat(runs).hasSize(1);
+    assertThat(details().getLong("runs")).isEqualTo(1);
+    assertThat(details().getLong("skipped")).isEqualTo(1);
+    assertThat(details().getString("lastRunAt")).isEqualTo(lastRunAt);
+
+    holds.set(true);
+    clock.advanceTo(T0.plusMillis(20));
+    awaitRuns(2);
+    assertThat(runs.get(1).scheduledAt()).isEqualTo(T0.plusMillis(20));
   }
 
   @Test
