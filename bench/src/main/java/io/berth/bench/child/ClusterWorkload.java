@@ -95,6 +95,11 @@ public final class ClusterWorkload implements Workload {
 
   @Override public List<Result> run(BenchConfig cfg) throws Exception {
     if (!cfg.systemSelected("Berth")) return List.of();
+    if (cfg.quick() && !cfg.workloads().contains(NAME)) {
+      // Two JVMs forming a cluster, a failover and a restart take about a minute: half of the quick run's budget.
+      return List.of(new Skipped("in quick mode unless asked for (scripts/bench --quick --only cluster, about 1 min)")
+          .row(NAME, TWO));
+    }
     Path dir = Files.createTempDirectory("berth-bench-cluster");
     Node a = new Node("A");
     Node b = new Node("B");
