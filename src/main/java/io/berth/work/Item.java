@@ -37,6 +37,8 @@ final class Item {
 
   private volatile int attempts;
   private volatile long startedNanos;
+  /** When its last run ended, on the monotonic clock (0: not ended since its start). */
+  private volatile long finishedNanos;
   private volatile long startedMillis;
   private volatile long finishedMillis;
   private volatile String error;
@@ -101,7 +103,7 @@ final class Item {
     if (why != null && outcome != ItemState.CANCELLED) {
       errors = appended(errors, why);
     }
-    finishedMillis = System.currentTimeMillis();
+    ended();
     state = outcome;
   }
 
@@ -109,9 +111,33 @@ final class Item {
   void retry(long at, String why) {
     error = why;
     errors = appended(errors, why);
-    finishedMillis = System.currentTimeMillis();
+    ended();
     runAtMillis = at;
     state = ItemState.RETRYING;
+  }
+
+  /**
+   * Sets the end times with one clock read: after a start, the wall time is the start's plus the monotonic time the
+   * run took (also what the meters take as its duration, {@link #ranNanos()}); without one (cancelled while waiting),
+   * the wall clock's.
+   */
+  private void ended() {
+    long started = startedNanos;
+    if (started != 0) {
+      long now = System.nanoTime();
+      finishedNanos = now;
+      finishedMillis = startedMillis + (now - started) / 1_000_000;
+    } else {
+      finishedNanos = 0;
+      finishedMillis = System.currentTimeMillis();
+    }
+  }
+
+  /** How long its last run took, in nanoseconds; -1 when it did not run since it was (re)queued. */
+  long ranNanos() {
+    long started = startedNanos;
+    long finished = finishedNanos;
+    return started == 0 || finished == 0 ? -1 : finished - started;
   }
 
   /** {@code dead → queued}: re-enqueued with all its attempts again (its errors kept); never called concurrently. */
@@ -119,6 +145,7 @@ final class Item {
     attempts = 0;
     runAtMillis = System.currentTimeMillis();
     startedNanos = 0;
+    finishedNanos = 0;
     startedMillis = 0;
     finishedMillis = 0;
     state = ItemState.QUEUED;
@@ -144,6 +171,7 @@ final class Item {
       attempts = Math.max(0, attempts - 1);
     }
     startedNanos = 0;
+    finishedNanos = 0;
     startedMillis = 0;
     finishedMillis = 0;
     error = null;
