@@ -13,7 +13,6 @@ import io.berth.service.Schedule;
 import io.berth.token.Tokens;
 import io.berth.work.QueueOptions;
 import io.berth.work.StoreOptions;
-import io.berth.cluster.ClusterModule;
 import io.berth.core.ModuleContext;
 import io.berth.core.ServiceKind;
 import io.berth.core.SingletonLeases;
@@ -21,7 +20,6 @@ import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,11 +101,7 @@ final class DefaultApp {
       metrics.close();
     }
     rejectUnusedEnvironmentOverrides(dry);
-    PgConnectOptions database = ClusterModule.storeDatabase(config.withOverrides(Map.of()).section("store"),
-        System.getenv());
-    if (database != null) {
-      await(ClusterModule.probe(vertx, database, storeOptions.connectTimeout()));
-    }
+    await(storeOptions.probe(vertx));
     HttpOptions.from(config.withOverrides(Map.of()).section("http")).preflight();
     log.debug("Configuration checked before joining the cluster in {} ms",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));

@@ -1,7 +1,6 @@
 package io.berth.cluster;
 
 import io.berth.config.ConfigException;
-import io.berth.config.ConfigReader;
 import io.berth.core.HostModule;
 import io.berth.core.ModuleContext;
 import io.berth.core.ServiceKind;
@@ -9,11 +8,7 @@ import io.berth.core.SingletonLeases;
 import io.berth.service.HostedService;
 import io.berth.service.ServiceContext;
 import io.vertx.core.Future;
-import io.berth.core.internal.Failures;
-import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnection;
-import io.vertx.pgclient.PgException;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
@@ -21,12 +16,7 @@ import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The cluster as a host module, on a clustered Vert.x: the {@link ClusterNodes} feature (members, node events,
@@ -37,7 +27,6 @@ import java.util.regex.Pattern;
 public final class ClusterModule implements HostModule {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterModule.class);
-  private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
   private final ClusterOptions options;
   private final HazelcastClusterManager manager;
@@ -55,84 +44,6 @@ public final class ClusterModule implements HostModule {
     this.options = Objects.requireNonNull(options);
     this.manager = Objects.requireNonNull(manager);
     this.leaseDatabase = leaseDatabase;
-  }
-
-  /**
-   * The PostgreSQL database of the {@code store} section when {@code store.type} is {@code postgres}, else null:
-   * {@code store.url} ({@code postgresql://host:port/database}), {@code store.user}, {@code store.password}; a
-   * {@code ${ENV}} reference in any of them is read from the environment.
-   */
-  public static PgConnectOptions storeDatabase(ConfigReader store, Map<String, String> env) {
-    String type = store.string("type", null);
-    if (type == null || !type.trim().equalsIgnoreCase("postgres")) {
-      return null;
-    }
-    String url = resolve(store, "url", store.requiredString("url"), env);
-    PgConnectOptions o;
-    try {
-      o = PgConnectOptions.fromUri(url);
-    } catch (RuntimeException e) {
-      throw new ConfigException(store.key("url"), "must be a PostgreSQL URL such as"
-          + " postgresql://db.example:5432/berth");
-    }
-    String user = store.string("user", null);
-    if (user != null) {
-      o.setUser(resolve(store, "user", user, env));
-    }
-    String password = store.string("password", null);
-    if (password != null) {
-      o.setPassword(resolve(store, "password", password, env));
-    }
-    return o;
-  }
-
-  /**
-   * Connects once to {@code database} and disconnects, within {@code timeout} plus 10 s: before a node joins the cluster, so
-   * that a wrong URL, user or password is a config error naming its key ({@code store.url}, {@code store.user},
-   * {@code store.password}) rather than a node that joins and leaves. Never names the password.
-   */
-  public static Future<Void> probe(Vertx vertx, PgConnectOptions database, Duration timeout) {
-    String where = "postgresql://" + database.getHost() + ":" + database.getPort() + "/" + database.getDatabase();
-    // As the store's own open: the connect timeout plus 10 s, for a server that is slow to answer under load.
-    return PgConnection.connect(vertx, database).compose(c -> c.close())
-        .timeout(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS)
-        .recover(e -> Future.failedFuture(refused(e, where, database.getUser(), timeout)));
-  }
-
-  private static ConfigException refused(Throwable e, String where, String user, Duration timeout) {
-    if (e instanceof PgException pg) {
-      String state = String.valueOf(pg.getSqlState());
-      return switch (state) {
-        case "28P01" -> new ConfigException("store.password", "PostgreSQL at " + where + " refused the password of"
-            + " user '" + user + "'");
-        case "28000" -> new ConfigException("store.user", "PostgreSQL at " + where + " refused user '" + user + "': "
-            + pg.getErrorMessage());
-        case "3D000" -> new ConfigException("store.url", "PostgreSQL at " + where + " has no such database: "
-            + pg.getErrorMessage() + "; create it or fix the URL");
-        default -> new ConfigException("store.url", "PostgreSQL at " + where + " refused the connection: "
-            + pg.getErrorMessage() + " (SQLSTATE " + state + ")");
-      };
-    }
-    if (Failures.isTimeout(e)) {
-      return new ConfigException("store.url", "PostgreSQL at " + where + " gave no connection within "
-          + (timeout.toMillis() + 10_000) + " ms (store.connectTimeout + 10 s); check the host, the port and the"
-          + " network");
-    }
-    return new ConfigException("store.url", "cannot reach PostgreSQL at " + where + ": " + Failures.message(e));
-  }
-
-  private static String resolve(ConfigReader section, String key, String value, Map<String, String> env) {
-    Matcher m = ENV_REF.matcher(value);
-    StringBuilder sb = new StringBuilder();
-    while (m.find()) {
-      String v = env.get(m.group(1));
-      if (v == null) {
-        throw new ConfigException(section.key(key), "names environment variable " + m.group(1) + ", which is not set");
-      }
-      m.appendReplacement(sb, Matcher.quoteReplacement(v));
-    }
-    m.appendTail(sb);
-    return sb.toString();
   }
 
   /**

@@ -455,7 +455,7 @@ public final class Host {
         throw new IllegalStateException("build a clustered host off the event loop: joining the cluster waits");
       }
       PgConnectOptions database = config == null ? null
-          : ClusterModule.storeDatabase(config.section("store"), System.getenv());
+          : new StoreOptions().read(config.section("store")).postgresConnection();
       if (database == null) {
         database = leaseDatabase;
       }

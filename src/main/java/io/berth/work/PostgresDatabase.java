@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
@@ -173,23 +174,12 @@ final class PostgresDatabase implements StoreBackend {
       throw new IllegalStateException("the PostgreSQL store is opened at build, which blocks: build the host outside"
           + " a Vert.x event loop");
     }
-    PgConnectOptions connect;
-    try {
-      connect = PgConnectOptions.fromUri(options.url());
-    } catch (RuntimeException e) {
-      throw new ConfigException("store.url", "must be a PostgreSQL URL such as postgresql://db.example.com:5432/berth");
-    }
-    if (options.user() != null && !options.user().isBlank()) {
-      connect.setUser(options.user());
-    }
-    if (options.password() != null) {
-      connect.setPassword(options.password());
-    }
+    PgConnectOptions connect = options.postgresConnection();
     connect.setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(64).setPipeliningLimit(256)
         // The migration's "already exists, skipping" NOTICEs would reach the log as WARN lines of the client.
         .addProperty("client_min_messages", "warning").addProperty("application_name", "berth");
-    String where = "postgresql://" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
-    int timeout = (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis());
+    String where = where(connect);
+    int timeout = timeoutMillis(options);
     Pool pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(options.poolSize()).setName("berth-store")
             .setConnectionTimeout(timeout).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS).setMaxWaitQueueSize(100_000))
@@ -260,6 +250,24 @@ final class PostgresDatabase implements StoreBackend {
               .compose(x -> c.query("INSERT INTO berth_schema (version) VALUES (" + SCHEMA_VERSION + ")").execute())
               .map(x -> version == 0 ? 1 : 2);
         });
+  }
+
+  /** See {@link StoreOptions#probe}: one connection, within the open's own bound, its failure a config error. */
+  static Future<Void> probe(Vertx vertx, StoreOptions options) {
+    PgConnectOptions connect = options.postgresConnection();
+    int timeout = timeoutMillis(options);
+    return PgConnection.connect(vertx, connect).compose(c -> c.close())
+        .timeout(timeout + 10_000L, TimeUnit.MILLISECONDS)
+        .recover(e -> Future.failedFuture(refused(e, where(connect), connect.getUser(), timeout)));
+  }
+
+  /** The server as logs and errors name it: never the user or the password. */
+  private static String where(PgConnectOptions connect) {
+    return "postgresql://" + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
+  }
+
+  private static int timeoutMillis(StoreOptions options) {
+    return (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis());
   }
 
   /** The one-line config error for a failed open: the key to fix, never the password or a stack trace. */

@@ -2,6 +2,9 @@ package io.berth.work;
 
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigReader;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -104,6 +107,38 @@ public final class StoreOptions {
       }
     }
     return this;
+  }
+
+  /**
+   * The PostgreSQL server of a {@code postgres} store as the store connects to it ({@code url}, {@code user},
+   * {@code password}); null for another type. A new object on each call: callers add their own properties.
+   */
+  public PgConnectOptions postgresConnection() {
+    if (type != Type.POSTGRES) {
+      return null;
+    }
+    PgConnectOptions connect;
+    try {
+      connect = PgConnectOptions.fromUri(url);
+    } catch (RuntimeException e) {
+      throw new ConfigException("store.url", "must be a PostgreSQL URL such as postgresql://db.example.com:5432/berth");
+    }
+    if (user != null && !user.isBlank()) {
+      connect.setUser(user);
+    }
+    if (password != null) {
+      connect.setPassword(password);
+    }
+    return connect;
+  }
+
+  /**
+   * A {@code postgres} store: connects once and disconnects, so that a wrong URL, user or password is a config error
+   * naming its key before anything else starts (a clustered node checks it before it joins); never names the
+   * password. Other types: nothing to check.
+   */
+  public Future<Void> probe(Vertx vertx) {
+    return type == Type.POSTGRES ? PostgresDatabase.probe(vertx, this) : Future.succeededFuture();
   }
 
   /** Replaces {@code ${NAME}} references by the environment's values; an unset variable names {@code key}. */
