@@ -3,7 +3,6 @@ package io.berth.cli;
 import io.berth.testing.Postgres;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -14,8 +13,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -39,7 +36,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Two real Berth processes ({@code java -jar target/berth.jar}, twice) in one Hazelcast cluster sharing one
@@ -82,7 +78,7 @@ class ClusterJarIT {
     pg = Postgres.shared();
     database = pg.database();
     String cluster = "berth-it-" + UUID.randomUUID();
-    int[] ports = freePorts(2);
+    int[] ports = JarNode.freePorts(2);
     List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1]);
     long t0 = System.nanoTime();
     // Node a runs one item of queue 'remote' at a time, node b four: see anItemEnqueuedOnOneNodeRunsOnTheOther.
@@ -253,7 +249,7 @@ class ClusterJarIT {
     List<String> afterKill = List.copyOf(survivor.lines).subList(survivorLinesAtKill, survivor.lines.size());
     System.out.println("---- survivor " + survivor.name + " after the kill -9 of " + victim.name + " ----\n"
         + String.join("\n", afterKill));
-    assertThat(ClusterSigstopJarIT.stackTraceLines(afterKill))
+    assertThat(JarNode.stackTraceLines(afterKill))
         .as("stack-trace lines in the survivor's output after the kill").isEmpty();
     assertThat(afterKill.stream().filter(l -> l.contains("left the cluster") && l.contains(victimId)).count())
         .as("the line that says the peer left").isEqualTo(1);
@@ -470,20 +466,8 @@ class ClusterJarIT {
             .put("ticker", new JsonObject().put("schedule", "every 1s")));
   }
 
-  /** Waits for {@code condition}; on timeout fails with what was seen, and the tails of both processes' output. */
   private void within(Duration limit, String what, Callable<String> seen, Callable<Boolean> condition) {
-    try {
-      await().atMost(limit).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(condition);
-    } catch (ConditionTimeoutException e) {
-      String state;
-      try {
-        state = seen.call();
-      } catch (Exception ex) {
-        state = "(could not read: " + ex + ")";
-      }
-      throw new AssertionError("Not within " + limit.toMillis() + " ms: " + what + "\nseen: " + state + "\n"
-          + (a == null ? "" : a.tail(40)) + "\n" + (b == null ? "" : b.tail(40)), e);
-    }
+    JarNode.within(limit, what, seen, condition, a, b);
   }
 
   private String noState() {
@@ -491,35 +475,6 @@ class ClusterJarIT {
   }
 
   private String nodeLists() {
-    StringBuilder out = new StringBuilder();
-    for (JarNode n : new JarNode[] {a, b}) {
-      try {
-        out.append("  nodes seen by ").append(n.name).append(": ").append(n.nodes().encode()).append('\n');
-      } catch (Exception e) {
-        out.append("  nodes seen by ").append(n.name).append(": ").append(e).append('\n');
-      }
-    }
-    return out.toString();
-  }
-
-  /** {@code n} ports below 32768 that are free now (ephemeral ports above are often taken on these machines). */
-  private static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    for (int i = 0; i < n; ) {
-      int candidate = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-      try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getByName("127.0.0.1"))) {
-        s.setReuseAddress(true);
-        boolean taken = false;
-        for (int j = 0; j < i; j++) {
-          taken |= Math.abs(ports[j] - candidate) < 10;   // Hazelcast moves to the next port when one is taken
-        }
-        if (!taken) {
-          ports[i++] = candidate;
-        }
-      } catch (IOException inUse) {
-        // try another
-      }
-    }
-    return ports;
+    return JarNode.nodeLists(a, b);
   }
 }

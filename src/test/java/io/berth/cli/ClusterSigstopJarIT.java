@@ -3,7 +3,6 @@ package io.berth.cli;
 import io.berth.testing.Postgres;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -11,8 +10,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,13 +21,11 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * SIGSTOP and SIGCONT of the node that holds the {@code ticker} singleton, with two real Berth processes
@@ -63,7 +58,7 @@ class ClusterSigstopJarIT {
     pg = Postgres.shared();
     database = pg.database();
     String cluster = "berth-stop-it-" + UUID.randomUUID();
-    int[] ports = freePorts(2);
+    int[] ports = JarNode.freePorts(2);
     List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1]);
     a = JarNode.start("a", dir.resolve("a"), config(cluster, members, ports[0]), env);
     b = JarNode.start("b", dir.resolve("b"), config(cluster, members, ports[1]), env);
@@ -158,8 +153,8 @@ class ClusterSigstopJarIT {
     assertThat(refusals(holder, oldFence)).as("WARN lines: the store refused fence %d", oldFence).isEqualTo(1);
     assertThat(holder.count("split off the cluster by its pause")).as("the split-off line").isEqualTo(1);
     assertThat(holder.process.exitValue()).as("exit code of the split-off node").isEqualTo(1);
-    assertThat(stackTraceLines(after)).as("stack-trace lines in the old holder's output after SIGCONT").isEmpty();
-    assertThat(stackTraceLines(List.copyOf(other.lines))).as("stack-trace lines in the other node's output").isEmpty();
+    assertThat(JarNode.stackTraceLines(after)).as("stack-trace lines in the old holder's output after SIGCONT").isEmpty();
+    assertThat(JarNode.stackTraceLines(List.copyOf(other.lines))).as("stack-trace lines in the other node's output").isEmpty();
 
     // The other node goes on alone, holding the singleton with a newer fence.
     within(Duration.ofSeconds(10), "the other node alone, holding the ticker", this::seenByOther,
@@ -205,11 +200,6 @@ class ClusterSigstopJarIT {
     throw new AssertionError("no service 'ticker' on node " + n.name);
   }
 
-  /** The lines of a Java stack trace ({@code at ...}, {@code Caused by:}, {@code ... n more}) in {@code lines}. */
-  static List<String> stackTraceLines(List<String> lines) {
-    return lines.stream().filter(l -> l.matches("\\s+at [\\w$.<>/]+\\(.*\\)\\s*") || l.startsWith("Caused by:")
-        || l.matches("\\s+\\.\\.\\. \\d+ more\\s*")).toList();
-  }
 
   private static long refusals(JarNode n, long fence) {
     return n.lines.stream().filter(l -> l.contains(" WARN ") && l.contains("'ticker'") && l.contains("fence " + fence)
@@ -249,18 +239,7 @@ class ClusterSigstopJarIT {
   }
 
   private void within(Duration limit, String what, Callable<String> seen, Callable<Boolean> condition) {
-    try {
-      await().atMost(limit).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(condition);
-    } catch (ConditionTimeoutException e) {
-      String state;
-      try {
-        state = seen.call();
-      } catch (Exception ex) {
-        state = "(could not read: " + ex + ")";
-      }
-      throw new AssertionError("Not within " + limit.toMillis() + " ms: " + what + "\nseen: " + state + "\n"
-          + (a == null ? "" : a.tail(40)) + "\n" + (b == null ? "" : b.tail(40)), e);
-    }
+    JarNode.within(limit, what, seen, condition, a, b);
   }
 
   private String seenByOther() {
@@ -268,34 +247,6 @@ class ClusterSigstopJarIT {
   }
 
   private String nodeLists() {
-    StringBuilder out = new StringBuilder();
-    for (JarNode n : new JarNode[] {a, b}) {
-      try {
-        out.append("  nodes seen by ").append(n.name).append(": ").append(n.nodes().encode()).append('\n');
-      } catch (Exception e) {
-        out.append("  nodes seen by ").append(n.name).append(": ").append(e).append('\n');
-      }
-    }
-    return out.toString();
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    for (int i = 0; i < n; ) {
-      int candidate = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-      try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getByName("127.0.0.1"))) {
-        s.setReuseAddress(true);
-        boolean taken = false;
-        for (int j = 0; j < i; j++) {
-          taken |= Math.abs(ports[j] - candidate) < 10;
-        }
-        if (!taken) {
-          ports[i++] = candidate;
-        }
-      } catch (IOException inUse) {
-        // try another
-      }
-    }
-    return ports;
+    return JarNode.nodeLists(a, b);
   }
 }

@@ -3,9 +3,13 @@ package io.berth.cli;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import org.awaitility.core.ConditionTimeoutException;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,10 +22,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * One {@code java -jar target/berth.jar} process of a cluster test: started in a folder of its own with the child
@@ -194,5 +202,70 @@ final class JarNode {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  // ---------------------------------------------------------------- shared by the cluster jar ITs
+
+  /** {@code n} ports below 32768 that are free now (ephemeral ports above are often taken on these machines). */
+  static int[] freePorts(int n) throws IOException {
+    int[] ports = new int[n];
+    for (int i = 0; i < n; ) {
+      int candidate = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+      try (ServerSocket s = new ServerSocket(candidate, 1, InetAddress.getByName("127.0.0.1"))) {
+        s.setReuseAddress(true);
+        boolean taken = false;
+        for (int j = 0; j < i; j++) {
+          taken |= Math.abs(ports[j] - candidate) < 10;   // Hazelcast moves to the next port when one is taken
+        }
+        if (!taken) {
+          ports[i++] = candidate;
+        }
+      } catch (IOException inUse) {
+        // try another
+      }
+    }
+    return ports;
+  }
+
+  /**
+   * Waits for {@code condition}; on timeout fails with what was {@code seen}, and the tails of the {@code nodes}'
+   * output (a null node, not started, is left out).
+   */
+  static void within(Duration limit, String what, Callable<String> seen, Callable<Boolean> condition,
+                     JarNode... nodes) {
+    try {
+      await().atMost(limit).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(condition);
+    } catch (ConditionTimeoutException e) {
+      String state;
+      try {
+        state = seen.call();
+      } catch (Exception ex) {
+        state = "(could not read: " + ex + ")";
+      }
+      StringBuilder tails = new StringBuilder();
+      for (JarNode node : nodes) {
+        tails.append('\n').append(node == null ? "" : node.tail(40));
+      }
+      throw new AssertionError("Not within " + limit.toMillis() + " ms: " + what + "\nseen: " + state + tails, e);
+    }
+  }
+
+  /** What each of {@code nodes} says of the cluster's members ({@code GET /api/v1/nodes}), one line each. */
+  static String nodeLists(JarNode... nodes) {
+    StringBuilder out = new StringBuilder();
+    for (JarNode n : nodes) {
+      try {
+        out.append("  nodes seen by ").append(n.name).append(": ").append(n.nodes().encode()).append('\n');
+      } catch (Exception e) {
+        out.append("  nodes seen by ").append(n.name).append(": ").append(e).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  /** The lines of a Java stack trace ({@code at ...}, {@code Caused by:}, {@code ... n more}) in {@code lines}. */
+  static List<String> stackTraceLines(List<String> lines) {
+    return lines.stream().filter(l -> l.matches("\\s+at [\\w$.<>/]+\\(.*\\)\\s*") || l.startsWith("Caused by:")
+        || l.matches("\\s+\\.\\.\\. \\d+ more\\s*")).toList();
   }
 }
