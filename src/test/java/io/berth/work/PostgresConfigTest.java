@@ -49,7 +49,7 @@ class PostgresConfigTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    ConfigException e = refused(vertx, PostgresStoreTest.storeConfig("postgresql://127.0.0.1:" + closed + "/berth"));
+    ConfigException e = refused(vertx, PgNodes.storeConfig("postgresql://127.0.0.1:" + closed + "/berth"));
     assertThat(e.key()).isEqualTo("store.url");
     assertThat(e.getMessage()).contains("cannot reach PostgreSQL at postgresql://127.0.0.1:" + closed + "/berth");
   }
@@ -57,10 +57,10 @@ class PostgresConfigTest {
   @Test
   void aWrongPasswordNamesStorePasswordAndAMissingDatabaseStoreUrl(Vertx vertx) {
     String db = pg.database();
-    ConfigException e = refused(vertx, PostgresStoreTest.storeConfig(pg.url(db)).put("password", "wrong-pw"));
+    ConfigException e = refused(vertx, PgNodes.storeConfig(pg.url(db)).put("password", "wrong-pw"));
     assertThat(e.key()).isEqualTo("store.password");
     assertThat(e.getMessage()).contains("refused the password of user 'berth'");
-    ConfigException missing = refused(vertx, PostgresStoreTest.storeConfig(pg.url("no_such_db")));
+    ConfigException missing = refused(vertx, PgNodes.storeConfig(pg.url("no_such_db")));
     assertThat(missing.key()).isEqualTo("store.url");
     assertThat(missing.getMessage()).contains("no such database");
   }
@@ -68,16 +68,16 @@ class PostgresConfigTest {
   @Test
   void aNewerSchemaIsRefusedAndTheSchemaIsMigratedOnce(Vertx vertx) throws Exception {
     String db = pg.database();
-    Host first = host(vertx, PostgresStoreTest.storeConfig(pg.url(db))).build();
+    Host first = host(vertx, PgNodes.storeConfig(pg.url(db))).build();
     await(first.start());
     await(first.stop());
-    Host again = host(vertx, PostgresStoreTest.storeConfig(pg.url(db))).build();   // migrated already: opens
+    Host again = host(vertx, PgNodes.storeConfig(pg.url(db))).build();   // migrated already: opens
     await(again.start());
     await(again.stop());
     try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
       s.execute("UPDATE berth_schema SET version = " + (PostgresDatabase.SCHEMA_VERSION + 1));
     }
-    ConfigException e = refused(vertx, PostgresStoreTest.storeConfig(pg.url(db)));
+    ConfigException e = refused(vertx, PgNodes.storeConfig(pg.url(db)));
     assertThat(e.key()).isEqualTo("store.url");
     assertThat(e.getMessage()).contains("schema version " + (PostgresDatabase.SCHEMA_VERSION + 1)).contains("newer");
   }

@@ -139,7 +139,7 @@ public final class PostgresFeaturesMain {
 
   private static Host host(Vertx vertx, String db, LongAdder ran) {
     return Host.builder().vertx(vertx).options(new HostOptions().shutdownTimeout(Duration.ofSeconds(5)))
-        .config(ConfigReader.of(new JsonObject().put("store", PostgresStoreTest.storeConfig(pg.url(db))
+        .config(ConfigReader.of(new JsonObject().put("store", PgNodes.storeConfig(pg.url(db))
             .put("pollInterval", "1s"))))
         .queue(new QueueOptions("q").capacity(10_000_000).concurrency(8).concurrency("slow", 2)
             .retention(Duration.ofDays(1), 10_000_000))

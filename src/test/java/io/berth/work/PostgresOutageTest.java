@@ -48,7 +48,7 @@ class PostgresOutageTest {
     String db = pg.database();
     Set<String> ran = ConcurrentHashMap.newKeySet();
     Host host = Host.builder().vertx(vertx).options(new HostOptions().shutdownTimeout(Duration.ofSeconds(1)))
-        .config(ConfigReader.of(new JsonObject().put("store", PostgresStoreTest.storeConfig(pg.url(db)))))
+        .config(ConfigReader.of(new JsonObject().put("store", PgNodes.storeConfig(pg.url(db)))))
         .queue(new QueueOptions("q")).handler("t", ctx -> {
           ran.add(ctx.id());
         }).build();
@@ -88,7 +88,7 @@ class PostgresOutageTest {
   void theRunLedgerKeepsEntriesInTheSharedStore(Vertx vertx) {
     String db = pg.database();
     StoreOptions options = new StoreOptions().read(ConfigReader.of(new JsonObject().put("store",
-        PostgresStoreTest.storeConfig(pg.url(db)))).section("store"));
+        PgNodes.storeConfig(pg.url(db)))).section("store"));
     // The backend is opened as the work module opens it: with the host's view, at build.
     PostgresDatabase[] opened = new PostgresDatabase[1];
     Host.builder().vertx(vertx).config(ConfigReader.of(new JsonObject()))

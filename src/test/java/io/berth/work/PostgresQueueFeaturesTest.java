@@ -1,11 +1,8 @@
 package io.berth.work;
 
-import io.berth.config.ConfigReader;
-import io.berth.core.HostOptions;
 import io.berth.host.Host;
 import io.berth.testing.Postgres;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,39 +32,23 @@ import static org.awaitility.Awaitility.await;
 class PostgresQueueFeaturesTest {
 
   private static final Postgres pg = Postgres.shared();
-  private final List<Host> hosts = new ArrayList<>();
-  private final List<Vertx> vertxes = new ArrayList<>();
+  private PgNodes nodes;
   private String database;
 
   @BeforeEach
   void database() {
-    database = pg.database();
+    nodes = new PgNodes();
+    database = nodes.database;
   }
 
   @AfterEach
   void stopAll() {
-    for (Host h : hosts) {
-      try {
-        await(h.stop());
-      } catch (AssertionError ignored) {
-        // Stopped by the test already.
-      }
-    }
-    vertxes.forEach(v -> await(v.close()));
+    nodes.close();
   }
 
-  /** A host on a Vert.x of its own (a node) on this test's database; the retention sweep looks every second. */
+  /** A host on a Vert.x of its own (a node) on this test's database. */
   private Host node(String node, Consumer<Host.Builder> configure) {
-    Vertx vertx = Vertx.vertx();
-    vertxes.add(vertx);
-    Host.Builder b = Host.builder().vertx(vertx).nodeId(node)
-        .options(new HostOptions().shutdownTimeout(Duration.ofSeconds(2)))
-        .config(ConfigReader.of(new JsonObject().put("store", PostgresStoreTest.storeConfig(pg.url(database)))));
-    configure.accept(b);
-    Host host = b.build();
-    hosts.add(host);
-    await(host.start());
-    return host;
+    return nodes.node(node, configure);
   }
 
   private long count(String where) throws Exception {

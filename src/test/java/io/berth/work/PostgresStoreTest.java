@@ -1,10 +1,7 @@
 package io.berth.work;
 
-import io.berth.config.ConfigReader;
-import io.berth.core.HostOptions;
 import io.berth.host.Host;
 import io.berth.testing.Postgres;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,48 +35,26 @@ import static org.awaitility.Awaitility.await;
 class PostgresStoreTest {
 
   private static final Postgres pg = Postgres.shared();
-  private final List<Host> hosts = new ArrayList<>();
-  private final List<Vertx> vertxes = new ArrayList<>();
+  private PgNodes nodes;
   private String database;
 
   @BeforeEach
   void database() {
-    database = pg.database();
+    nodes = new PgNodes();
+    database = nodes.database;
   }
 
   @AfterEach
   void stopAll() {
-    for (Host h : hosts) {
-      try {
-        await(h.stop());
-      } catch (AssertionError ignored) {
-        // Stopped by the test already.
-      }
-    }
-    vertxes.forEach(v -> await(v.close()));
+    nodes.close();
   }
 
-  static JsonObject storeConfig(String url) {
-    return new JsonObject().put("type", "postgres").put("url", url).put("user", Postgres.USER)
-        .put("password", Postgres.PASSWORD).put("pollInterval", "200ms");
-  }
-
-  /** A host on a Vert.x of its own (a node), named {@code node}, on this test's database. */
   private Host node(String node, JsonObject store, Consumer<Host.Builder> configure) {
-    Vertx vertx = Vertx.vertx();
-    vertxes.add(vertx);
-    Host.Builder b = Host.builder().vertx(vertx).nodeId(node)
-        .options(new HostOptions().shutdownTimeout(Duration.ofSeconds(2)))
-        .config(ConfigReader.of(new JsonObject().put("store", store)));
-    configure.accept(b);
-    Host host = b.build();
-    hosts.add(host);
-    await(host.start());
-    return host;
+    return nodes.node(node, store, configure);
   }
 
   private Host node(String node, Consumer<Host.Builder> configure) {
-    return node(node, storeConfig(pg.url(database)), configure);
+    return nodes.node(node, configure);
   }
 
   private static String enqueue(WorkQueue q, int i) {
@@ -338,7 +313,7 @@ class PostgresStoreTest {
   @Test
   void aLongRunKeepsItsLeaseAndRunsOnce() {
     AtomicInteger runs = new AtomicInteger();
-    JsonObject store = storeConfig(pg.url(database)).put("leaseTime", "1s");
+    JsonObject store = PgNodes.storeConfig(pg.url(database)).put("leaseTime", "1s");
     Consumer<Host.Builder> queue = b -> b.queue(new QueueOptions("q").concurrency(1))
         .handler("t", ctx -> {
           runs.incrementAndGet();
@@ -371,7 +346,7 @@ class PostgresStoreTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> qa.status(ids.get(0)).map(s -> s.state() == ItemState.RUNNING)
         .orElse(false));
     // A long lease: only the hand-back can give B these items within the test.
-    JsonObject store = storeConfig(pg.url(database)).put("leaseTime", "1h");
+    JsonObject store = PgNodes.storeConfig(pg.url(database)).put("leaseTime", "1h");
     Host b = node("node-b", store, x -> x.queue(new QueueOptions("q").concurrency(4))
         .handler("t", ctx -> {
           attemptsOnB.put(ctx.id(), ctx.attempt());

@@ -31,7 +31,7 @@ public final class PostgresThroughputMain {
     Vertx vertx = Vertx.vertx();
     LongAdder ran = new LongAdder();
     Host host = Host.builder().vertx(vertx).options(new HostOptions().shutdownTimeout(Duration.ofSeconds(5)))
-        .config(ConfigReader.of(new JsonObject().put("store", PostgresStoreTest.storeConfig(pg.url(db))
+        .config(ConfigReader.of(new JsonObject().put("store", PgNodes.storeConfig(pg.url(db))
             .put("poolSize", poolSize).put("pollInterval", "1s"))))
         .queue(new QueueOptions("q").capacity(10_000_000).concurrency(4))
         .handler("noop", ctx -> ran.increment())
