@@ -100,7 +100,6 @@ public final class AdminModule implements HostModule {
     }
     AdminServer server = new AdminServer(options, context.host(), List.copyOf(routes),
         new Readiness(checks, notCritical));
-    server.prepare(context.vertx());
     context.edge("http", server, server::boundAddress);
   }
 }

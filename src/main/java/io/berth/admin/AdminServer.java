@@ -73,9 +73,9 @@ final class AdminServer implements HostedService {
   @Override
   public Future<Void> start(ServiceContext context) {
     Vertx vertx = context.vertx();
-    Future<Contract> contract = prepared != null ? prepared : prepare(vertx);
-    return vertx.executeBlocking(() -> AdminAuth.resolveToken(options))
-        .compose(token -> contract.map(c -> new Setup(token, c.openApi(), c.compiled())))
+    return vertx.executeBlocking(() -> new Setup(AdminAuth.resolveToken(options), readOpenApi(), null))
+        .compose(setup -> ApiContract.load(vertx, setup.openApi())
+            .map(contract -> new Setup(setup.token(), setup.openApi(), contract)))
         .compose(setup -> listen(vertx, setup).compose(s -> options.token() != null
             ? Future.succeededFuture(s)
             // Only once the port is ours: a host that cannot bind must not replace the running one's token.
@@ -117,26 +117,6 @@ final class AdminServer implements HostedService {
 
   /** What the server starts with: the admin token, the served document, and the router's contract. */
   private record Setup(String token, Buffer openApi, OpenAPIContract contract) {
-  }
-
-  /** The served document and the contract compiled from it. */
-  private record Contract(Buffer openApi, OpenAPIContract compiled) {
-  }
-
-  /** The contract's compile, begun before this service's turn (see {@link #prepare(Vertx)}); null until then. */
-  private volatile Future<Contract> prepared;
-
-  /**
-   * Begins reading and compiling the OpenAPI contract now, on a worker: it costs 1.5–2 s of CPU on a cold JVM (the
-   * library checks the document against its meta-schema), and the HTTP server starts after every other service, so
-   * begun at registration it overlaps their start instead of adding to the time to ready. A failure is reported
-   * when the server starts, as before.
-   */
-  Future<Contract> prepare(Vertx vertx) {
-    Future<Contract> f = vertx.executeBlocking(AdminServer::readOpenApi)
-        .compose(served -> ApiContract.load(vertx, served).map(compiled -> new Contract(served, compiled)));
-    prepared = f;
-    return f;
   }
 
   /**
