@@ -1,6 +1,11 @@
 package io.berth.work;
 
 import io.berth.config.ConfigException;
+import io.berth.core.internal.Futures;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +25,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The embedded SQLite database of the work module: one file ({@code store.path}), WAL, locked for this process
@@ -48,6 +54,47 @@ final class SqliteDatabase implements StoreBackend {
     /** The op or its transaction failed: nothing of it was written. */
     default void failed(Throwable e) {
     }
+  }
+
+  /** Statements run by the writer, in its transaction, with a result. */
+  interface Sql<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code sql} on the writer (in its transaction); {@code then} runs on the writer after the commit (quick),
+   * and the future completes on the caller's context (outside Vert.x: on the writer). A failure completes it with a
+   * {@code store_unavailable} {@link WorkException} whose message is {@code failure} followed by the cause's.
+   */
+  <T> Future<T> call(Sql<T> sql, Consumer<T> then, String failure) {
+    Promise<T> done = Promise.promise();
+    Context caller = Vertx.currentContext();
+    submit(new Op() {
+      T result;
+
+      @Override
+      public void run(Connection c) throws SQLException {
+        result = sql.run(c);
+      }
+
+      @Override
+      public void committed() {
+        then.accept(result);
+        done.complete(result);
+      }
+
+      @Override
+      public void failed(Throwable e) {
+        done.fail(e instanceof WorkException ? e : new WorkException(WorkException.STORE_UNAVAILABLE,
+            failure + e.getMessage()));
+      }
+    });
+    return Futures.backOn(caller, done.future());
+  }
+
+  /** A test seam's statements, run on the writer; waits for the commit. */
+  private void callForTest(Sql<Void> sql) {
+    call(sql, v -> { }, "a test statement failed: ").toCompletionStage().toCompletableFuture().join();
   }
 
   private static final Op NUDGE = c -> { };
@@ -427,26 +474,12 @@ final class SqliteDatabase implements StoreBackend {
 
   /** Test seam: runs {@code sql} on the writer, in its transaction, and waits for the commit. */
   void executeForTest(String sql) {
-    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-    submit(new Op() {
-      @Override
-      public void run(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-          st.execute(sql);
-        }
+    callForTest(c -> {
+      try (Statement st = c.createStatement()) {
+        st.execute(sql);
       }
-
-      @Override
-      public void committed() {
-        done.complete(null);
-      }
-
-      @Override
-      public void failed(Throwable e) {
-        done.completeExceptionally(e);
-      }
+      return null;
     });
-    done.join();
   }
 
   /**
@@ -454,30 +487,16 @@ final class SqliteDatabase implements StoreBackend {
    * the next writes that need more space fail with a real {@code SQLITE_FULL}; a negative value lifts the cap.
    */
   void limitPagesForTest(int extraPages) {
-    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-    submit(new Op() {
-      @Override
-      public void run(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-          long pages;
-          try (ResultSet r = st.executeQuery("PRAGMA page_count")) {
-            pages = r.next() ? r.getLong(1) : 0;
-          }
-          st.execute("PRAGMA max_page_count = " + (extraPages < 0 ? 1_073_741_823L : pages + extraPages));
+    callForTest(c -> {
+      try (Statement st = c.createStatement()) {
+        long pages;
+        try (ResultSet r = st.executeQuery("PRAGMA page_count")) {
+          pages = r.next() ? r.getLong(1) : 0;
         }
+        st.execute("PRAGMA max_page_count = " + (extraPages < 0 ? 1_073_741_823L : pages + extraPages));
       }
-
-      @Override
-      public void committed() {
-        done.complete(null);
-      }
-
-      @Override
-      public void failed(Throwable e) {
-        done.completeExceptionally(e);
-      }
+      return null;
     });
-    done.join();
   }
 
   /** The timed services' ledger kept in this file ({@code run_ledger}), written by the writer like every item. */

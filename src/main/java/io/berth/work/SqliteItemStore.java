@@ -989,39 +989,9 @@ final class SqliteItemStore implements ItemStore {
     }).map(ids -> (long) ids.size());
   }
 
-  /** A statement run by the writer. */
-  private interface Sql<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  /**
-   * Runs {@code sql} on the writer (in its transaction); {@code then} runs on the writer after the commit, and the
-   * future completes on the caller's context.
-   */
-  private <T> Future<T> read(Sql<T> sql, java.util.function.Consumer<T> then) {
-    Promise<T> done = Promise.promise();
-    Context caller = Vertx.currentContext();
-    db.submit(new SqliteDatabase.Op() {
-      T result;
-
-      @Override
-      public void run(Connection c) throws SQLException {
-        result = sql.run(c);
-      }
-
-      @Override
-      public void committed() {
-        then.accept(result);
-        done.complete(result);
-      }
-
-      @Override
-      public void failed(Throwable e) {
-        done.fail(e instanceof WorkException ? e : new WorkException(WorkException.STORE_UNAVAILABLE,
-            "queue '" + queue + "' could not read or write its store: " + e.getMessage()));
-      }
-    });
-    return Futures.backOn(caller, done.future());
+  /** Runs {@code sql} on the writer; {@code then} on the writer after the commit (see {@link SqliteDatabase#call}). */
+  private <T> Future<T> read(SqliteDatabase.Sql<T> sql, java.util.function.Consumer<T> then) {
+    return db.call(sql, then, "queue '" + queue + "' could not read or write its store: ");
   }
 
   private static Instant instant(ResultSet r, int column) throws SQLException {

@@ -1,13 +1,8 @@
 package io.berth.work;
 
 import io.berth.core.RunLedger;
-import io.berth.core.internal.Futures;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -60,33 +55,8 @@ final class SqliteRunLedger implements RunLedger {
     });
   }
 
-  private interface Sql<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private <T> Future<T> run(Sql<T> sql) {
-    Promise<T> done = Promise.promise();
-    Context caller = Vertx.currentContext();
-    db.submit(new SqliteDatabase.Op() {
-      T result;
-
-      @Override
-      public void run(Connection c) throws SQLException {
-        result = sql.run(c);
-      }
-
-      @Override
-      public void committed() {
-        done.complete(result);
-      }
-
-      @Override
-      public void failed(Throwable e) {
-        done.fail(e instanceof WorkException ? e : new WorkException(WorkException.STORE_UNAVAILABLE,
-            "the run ledger in " + db.path() + " could not be read or written: " + e.getMessage()));
-      }
-    });
-    return Futures.backOn(caller, done.future());
+  private <T> Future<T> run(SqliteDatabase.Sql<T> sql) {
+    return db.call(sql, v -> { }, "the run ledger in " + db.path() + " could not be read or written: ");
   }
 
   private static void set(PreparedStatement s, int i, Instant at) throws SQLException {
