@@ -192,7 +192,8 @@ public final class HostCore implements HostView {
 
   @Override
   public List<ServiceInfo> services() {
-    return services.stream().map(ManagedService::info).toList();
+    SingletonLeases leases = feature(SingletonLeases.class).orElse(null);
+    return services.stream().map(s -> s.info(leases)).toList();
   }
 
   /**

@@ -100,16 +100,26 @@ final class ManagedService {
     return runner;
   }
 
-  ServiceInfo info() {
+  /**
+   * What the host reports of this service. A singleton whose lease ran out by this node's own clock is reported
+   * {@code stopping} even before the lease's timer told the host (after a pause, an answer may come first): another
+   * node may hold the lease by then, and this node is about to stop its instance.
+   */
+  ServiceInfo info(SingletonLeases leases) {
     ServiceRunner r = runner;
     JsonObject details = r == null ? new JsonObject() : r.details().copy();
+    ServiceState shown = state;
     if (singleton) {
       details.put("singleton", true);
       long f = fence;
-      if (f > 0) {
+      boolean active = shown == ServiceState.RUNNING || shown == ServiceState.STARTING;
+      if (active && leases != null && leases.fence(name).isEmpty()) {
+        shown = ServiceState.STOPPING;
+        details.put("leaseRanOut", true);
+      } else if (f > 0) {
         details.put("fence", f);
       }
     }
-    return new ServiceInfo(name, kind, state, startedAt, error, details);
+    return new ServiceInfo(name, kind, shown, startedAt, error, details);
   }
 }

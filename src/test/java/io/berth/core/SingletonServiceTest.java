@@ -127,6 +127,35 @@ class SingletonServiceTest {
   }
 
   @Test
+  void aSingletonWhoseLeaseRanOutByItsOwnClockIsReportedStoppingBeforeItsHolderIsTold(Vertx vertx) {
+    // After SIGSTOP and SIGCONT, an HTTP answer may come before the lease's timer tells the host: by then another
+    // node may run the service, so this node must not say "running" (ClusterSigstopJarIT saw that once).
+    ManualLeases leases = new ManualLeases();
+    HostCore host = HostCore.builder().vertx(vertx)
+        .module(ctx -> ctx.provide(SingletonLeases.class, leases))
+        .background(token -> {
+          while (token.sleep(Duration.ofMillis(5))) {
+            // one-node-only work
+          }
+        }, o -> o.name("solo").singleton(true))
+        .build();
+    Await.result(host.start());
+    leases.grant("solo", 3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> info(host, "solo").state() == ServiceState.RUNNING);
+
+    leases.fences.remove("solo");   // the deadline passed; the holder has not been told yet
+    ServiceInfo ranOut = info(host, "solo");
+    assertThat(ranOut.state()).isEqualTo(ServiceState.STOPPING);
+    assertThat(ranOut.toJson().getBoolean("leaseRanOut")).isTrue();
+    assertThat(ranOut.toJson().containsKey("fence")).isFalse();
+
+    leases.holders.get("solo").lost("ran out");
+    await().atMost(Duration.ofSeconds(5)).until(() -> info(host, "solo").state() == ServiceState.STANDBY);
+    assertThat(info(host, "solo").toJson().containsKey("leaseRanOut")).isFalse();
+    Await.result(host.stop());
+  }
+
+  @Test
   void aSingletonThatFailsHereGivesItsLeaseUp(Vertx vertx) {
     ManualLeases leases = new ManualLeases();
     HostCore host = HostCore.builder().vertx(vertx)
