@@ -234,7 +234,16 @@ final class Dispatcher implements HostedService {
             notRun.size() > IDS_LOGGED ? ", ..." : "");
       }
       Future<Void> undeploy = undeployWorkers();
+      if (ar.failed()) {
+        // A worker still blocked in its item undeploys when the item returns: do not wait for it past the budget.
+        undeploy = undeploy.timeout(UNDEPLOY_AFTER_CUT_MS, TimeUnit.MILLISECONDS).recover(e -> {
+          log.info("Queue '{}': its blocked worker(s) will be undeployed when their items return", name());
+          return Future.succeededFuture();
+        });
+      }
       if (store.durable()) {
+        // Not under the undeploy's bound: the store closes after the queues, so what the returned workers wrote must
+        // be committed before this stop completes (on a loaded machine the flush alone can take longer than it).
         undeploy = undeploy.compose(v -> Futures.backOn(context, store.flush())).transform(left -> {
           if (left.succeeded()) {
             log.info("Queue '{}': {} item(s) left in the store for the next start", name(), left.result());
@@ -242,13 +251,6 @@ final class Dispatcher implements HostedService {
             log.warn("Queue '{}': its last writes failed ({}); those items run again after the next start", name(),
                 String.valueOf(left.cause()));
           }
-          return Future.succeededFuture();
-        });
-      }
-      if (ar.failed()) {
-        // A worker still blocked in its item undeploys when the item returns: do not wait for it past the budget.
-        undeploy = undeploy.timeout(UNDEPLOY_AFTER_CUT_MS, TimeUnit.MILLISECONDS).recover(e -> {
-          log.info("Queue '{}': its blocked worker(s) will be undeployed when their items return", name());
           return Future.succeededFuture();
         });
       }
