@@ -98,6 +98,8 @@ public final class AdminModule implements HostModule {
         }
       }
     }
+    // The contract's compile begins now, on a Vert.x of its own, overlapping the build and the other services' start.
+    ApiContract.compiled();
     AdminServer server = new AdminServer(options, context.host(), List.copyOf(routes),
         new Readiness(checks, notCritical));
     context.edge("http", server, server::boundAddress);

@@ -73,9 +73,11 @@ final class AdminServer implements HostedService {
   @Override
   public Future<Void> start(ServiceContext context) {
     Vertx vertx = context.vertx();
-    return vertx.executeBlocking(() -> new Setup(AdminAuth.resolveToken(options), readOpenApi(), null))
-        .compose(setup -> ApiContract.load(vertx, setup.openApi())
-            .map(contract -> new Setup(setup.token(), setup.openApi(), contract)))
+    // Begun when the module registered (see ApiContract.compiled); its outcome is handed to this start's context.
+    Future<ApiContract.Compiled> compiled = Future.fromCompletionStage(ApiContract.compiled(),
+        vertx.getOrCreateContext());
+    return vertx.executeBlocking(() -> AdminAuth.resolveToken(options))
+        .compose(token -> compiled.map(c -> new Setup(token, c.served(), c.contract())))
         .compose(setup -> listen(vertx, setup).compose(s -> options.token() != null
             ? Future.succeededFuture(s)
             // Only once the port is ours: a host that cannot bind must not replace the running one's token.

@@ -6,6 +6,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -70,12 +72,57 @@ final class ApiContract {
   private ApiContract() {
   }
 
+  /** The served document and the router's contract compiled from it. */
+  record Compiled(Buffer served, OpenAPIContract contract) {
+  }
+
+  /** The compile every host of this process shares: the document is the jar's own, so its contract is one. */
+  private static CompletableFuture<Compiled> shared;
+
+  /**
+   * The served document and its compiled contract, compiled once per process and begun by the first call (the admin
+   * module's registration), so that it overlaps the host's build and its other services' start instead of adding
+   * its 1-2 s of CPU on a cold JVM to the time to ready. It runs on a Vert.x instance of its own (one worker thread,
+   * closed when done), never on the host's: a host whose start fails closes its Vert.x while the compile may still
+   * run, and the library's next step on a closed worker pool would be logged as a stack trace. A failed compile is
+   * not kept: the next call compiles again.
+   */
+  static synchronized CompletableFuture<Compiled> compiled() {
+    if (shared == null || shared.isCompletedExceptionally()) {
+      shared = compileApart();
+    }
+    return shared;
+  }
+
+  private static CompletableFuture<Compiled> compileApart() {
+    CompletableFuture<Compiled> result = new CompletableFuture<>();
+    Vertx own;
+    try {
+      own = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+          .setInternalBlockingPoolSize(1));
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return result;
+    }
+    own.executeBlocking(AdminServer::readOpenApi)
+        .compose(served -> load(own, served).map(contract -> new Compiled(served, contract)))
+        .onComplete(ar -> {
+          own.close();
+          if (ar.succeeded()) {
+            result.complete(ar.result());
+          } else {
+            result.completeExceptionally(ar.cause());
+          }
+        });
+    return result;
+  }
+
   /**
    * Loads the document for the router: {@code served} without the operations marked {@value #OUTSIDE}. The library
-   * compiles the contract on the context it is called from, for a second or more under load, so it runs in a
-   * short-lived worker verticle: never on an event loop.
+   * compiles the contract on the context it is called from, for a second or more, so it runs in a short-lived
+   * worker verticle: never on an event loop.
    */
-  static Future<OpenAPIContract> load(Vertx vertx, Buffer served) {
+  private static Future<OpenAPIContract> load(Vertx vertx, Buffer served) {
     JsonObject document = routed(new JsonObject(served));
     AtomicReference<OpenAPIContract> loaded = new AtomicReference<>();
     return vertx.deployVerticle(new VerticleBase() {
@@ -124,6 +171,14 @@ final class ApiContract {
    * router's: the caller puts its own check in front of every route under the API's base path.
    */
   static Router router(Vertx vertx, OpenAPIContract contract, JsonBody body, Handler<Operations> bind) {
+    // The contract is shared by the hosts of a process (see compiled()), and building a validator annotates the
+    // schemas it starts from the first time: two hosts starting at once build their routers one after the other.
+    synchronized (contract) {
+      return build(vertx, contract, body, bind);
+    }
+  }
+
+  private static Router build(Vertx vertx, OpenAPIContract contract, JsonBody body, Handler<Operations> bind) {
     RouterBuilder builder = RouterBuilder.create(vertx, contract, EXTRACTOR);
     bind.handle((operationId, handler) -> {
       OpenAPIRoute route = builder.getRoute(operationId);
