@@ -95,6 +95,14 @@ public final class HostCore implements HostView {
   private Future<Void> stopFuture;
   /** Deployments still under way (several with servicesStartConcurrently): a stop waits for them, bounded. */
   private final Set<Future<String>> pendingStarts = new LinkedHashSet<>();
+  /**
+   * Undeploys of deployments whose start timed out but completed after all, while they last: the stop waits for
+   * them (within its deadline) before it closes Vert.x, whose close would otherwise undeploy the same deployment a
+   * second time and log "Already undeployed" with a stack trace. Changed on the orchestrator only.
+   */
+  private final Set<Future<Void>> lateUndeploys = new LinkedHashSet<>();
+  /** Set on the orchestrator when the stop is about to close the host's own Vert.x, which undeploys what is left. */
+  private boolean closingVertx;
 
   private HostCore(Builder b, Vertx vertx, boolean ownsVertx) {
     this.vertx = vertx;
@@ -410,7 +418,7 @@ public final class HostCore implements HostView {
         cancel(s.cancellation, "start-timeout", s.name());
         runner.interrupt();
         // The deployment may still complete later: undeploy it then, so nothing keeps running unseen.
-        deploy.onSuccess(vertx::undeploy);
+        deploy.onSuccess(this::undeployLate);
         why = "did not start within " + timeout.toMillis() + "ms (startTimeout). A start must finish its setup and"
             + " return; long-running work belongs in a BackgroundService, whose execute runs off the startup path";
       } else {
@@ -602,12 +610,13 @@ public final class HostCore implements HostView {
     cancel(shutdown, "shutdown", "the host's stopping token");
     List<String> cutShort = Collections.synchronizedList(new ArrayList<>());
     // A service may still be in the middle of its start: wait for it, but never past the deadline.
-    Future<Void> settled = Future.join(new ArrayList<>(pendingStarts)).<Void>transform(ar -> Future.succeededFuture())
-        .timeout(Math.max(1, remainingShutdownTime().toMillis()), TimeUnit.MILLISECONDS)
-        .recover(e -> Future.succeededFuture());
-    stopFuture = settled
+    stopFuture = settle(pendingStarts)
         .compose(v -> walk(stopGroups(), options.servicesStopConcurrently(), false, s -> stopOne(s, cutShort)))
         .compose(v -> runAfterStop(cutShort))
+        .compose(v -> {
+          closingVertx = ownsVertx;
+          return settle(lateUndeploys);
+        })
         .compose(v -> {
           lifetime.publishStopped();
           if (cutShort.isEmpty()) {
@@ -623,6 +632,29 @@ public final class HostCore implements HostView {
           return Future.<Void>succeededFuture();
         });
     return stopFuture;
+  }
+
+  /**
+   * Undeploys {@code id}, a deployment whose start completed after its timeout, so that nothing keeps running unseen;
+   * on the orchestrator. Left to Vert.x's close once the stop is closing the host's own Vert.x.
+   */
+  private void undeployLate(String id) {
+    if (closingVertx) {
+      return;
+    }
+    Future<Void> gone = vertx.undeploy(id).recover(e -> Future.succeededFuture());
+    lateUndeploys.add(gone);
+    gone.onComplete(x -> lateUndeploys.remove(gone));
+  }
+
+  /** Completes when every one of {@code futures} ended, or when the stop's deadline came first; never fails. */
+  private Future<Void> settle(Set<? extends Future<?>> futures) {
+    if (futures.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return Future.join(new ArrayList<>(futures)).<Void>transform(ar -> Future.succeededFuture())
+        .timeout(Math.max(1, remainingShutdownTime().toMillis()), TimeUnit.MILLISECONDS)
+        .recover(e -> Future.succeededFuture());
   }
 
   /**
