@@ -52,6 +52,22 @@ final class Worker extends VerticleBase {
     return false;
   }
 
+  /**
+   * Whether this worker is awake and will look at the queue again within about {@code withinNanos}: between items,
+   * or in an item that began less than that before {@code now}. Read from any thread; possibly stale, so only a hint.
+   */
+  boolean takesSoon(long now, long withinNanos) {
+    if (idle.get()) {
+      return false;
+    }
+    Run run = current;
+    if (run == null) {
+      return true;
+    }
+    long started = run.item.startedNanos();
+    return started == 0 || now - started < withinNanos;
+  }
+
   /** Cancels the token of the running item, if any; its id, or null. */
   String cancelRunning(String reason) {
     Run run = current;
