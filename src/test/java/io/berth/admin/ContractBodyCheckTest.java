@@ -136,4 +136,11 @@ class ContractBodyCheckTest {
     assertThat(partly.test(new JsonObject())).isEqualTo(ContractValidation.Check.VALID);
     assertThat(partly.test("a")).isEqualTo(ContractValidation.Check.INVALID);
   }
+
+  @Test
+  void aWordIsWhatTheLibrarysTransformerLeavesAsItIs() {
+    for (String s : new String[] {"default", "q_1", "Q9", "", "1.5", "a-b", "a b", "é", "a.b", "\u0660", "_", "x\n"}) {
+      assertThat(ContractValidation.isWord(s)).as("'%s'", s).isEqualTo(s.matches("\\w+"));
+    }
+  }
 }

@@ -37,6 +37,28 @@ public final class HttpProbe {
     return by;
   }
 
+  /** Voluntary context switches (a thread parking, mostly) by thread name without digits, from /proc (Linux). */
+  private static java.util.Map<String, Long> switches() {
+    java.util.Map<String, Long> by = new java.util.TreeMap<>();
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks == null) {
+      return by;
+    }
+    for (java.io.File t : tasks) {
+      try {
+        String name = java.nio.file.Files.readString(t.toPath().resolve("comm")).trim().replaceAll("[0-9]+", "N");
+        for (String l : java.nio.file.Files.readAllLines(t.toPath().resolve("status"))) {
+          if (l.startsWith("voluntary_ctxt_switches:")) {
+            by.merge(name, Long.parseLong(l.substring(24).trim()), Long::sum);
+          }
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // a thread that ended meanwhile
+      }
+    }
+    return by;
+  }
+
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     Duration each = Duration.ofMillis((long) (1000 * (args.length > 1 ? Double.parseDouble(args[1]) : 3)));
@@ -54,10 +76,12 @@ public final class HttpProbe {
         for (int r = 0; r < rounds; r++) {
           long client = g.thread().getId();
           java.util.Map<String, long[]> before = threads(client);
+          java.util.Map<String, Long> switchesBefore = switches();
           long c0 = os.getProcessCpuTime();
           HttpLoadGenerator.LoadResult b = g.run(each);
           long c1 = os.getProcessCpuTime();
           java.util.Map<String, long[]> after = threads(client);
+          java.util.Map<String, Long> switchesAfter = switches();
           long n = Math.max(1, b.ok());
           StringBuilder line = new StringBuilder(String.format(only + " alone: %,.0f req/s p50 %.3f ms (err %d), process"
               + " cpu %.1f us/req;", b.requestsPerSec(), b.p50Ms(), b.errors(), (c1 - c0) / 1e3 / n));
@@ -72,6 +96,13 @@ public final class HttpProbe {
             }
           }
           line.append(String.format(" | outside Java threads (GC, JIT) %.1f us", (c1 - c0 - javaCpu) / 1e3 / n));
+          line.append(" | voluntary context switches per request:");
+          for (var e : switchesAfter.entrySet()) {
+            double per = (e.getValue() - switchesBefore.getOrDefault(e.getKey(), 0L)) / (double) n;
+            if (per >= 0.05) {
+              line.append(String.format(" %s %.2f", e.getKey(), per));
+            }
+          }
           System.out.println(line);
         }
         return;
