@@ -86,6 +86,14 @@ final class Dispatcher implements HostedService {
   private final AtomicInteger idleWorkers = new AtomicInteger();
   /** Whether the last run to end was quick (shorter than {@link #QUICK_RUN_NANOS}). */
   private volatile boolean quickRuns;
+  /** Per event-loop thread: a wake is queued to run after the loop's current turn. */
+  private final io.netty.util.concurrent.FastThreadLocal<boolean[]> wakeAfterTurn =
+      new io.netty.util.concurrent.FastThreadLocal<>() {
+        @Override
+        protected boolean[] initialValue() {
+          return new boolean[1];
+        }
+      };
   /** A {@link #watch()} is pending. */
   private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
   private final List<String> workerDeployments = new CopyOnWriteArrayList<>();
@@ -414,11 +422,27 @@ final class Dispatcher implements HostedService {
   /** Admission accepted {@code item} (on the thread that admitted it). */
   private void admitted(Item item) {
     published(item, ItemState.QUEUED);   // a worker may already have claimed it: say what happened here
-    if (quickRuns && !store.durable() && Context.isOnEventLoopThread() && takenSoon()) {
-      // A worker is awake and its items are quick: it takes this one within microseconds, where waking another
-      // worker (a thread hand-off, 10-30 µs of CPU on each side) would cost more than the item. Should that
-      // worker's item turn out slow, the watch wakes another.
-      watch();
+    if (quickRuns && !store.durable() && Context.isOnEventLoopThread()) {
+      if (takenSoon()) {
+        // A worker is awake and its items are quick: it takes this one within microseconds, where waking another
+        // worker (a thread hand-off, 10-30 µs of CPU on each side) would cost more than the item. Should that
+        // worker's item turn out slow, the watch wakes another.
+        watch();
+        return;
+      }
+      // Woken at the end of this event loop's turn, once for every item the turn admits (requests read together
+      // from several connections): the worker drains them all.
+      boolean[] pending = wakeAfterTurn.get();
+      if (!pending[0]) {
+        pending[0] = true;
+        Vertx.currentContext().runOnContext(v -> {
+          pending[0] = false;
+          if (hasDue()) {
+            wakeOne();
+            watch();   // should that worker's first item be slow, the others wake within milliseconds
+          }
+        });
+      }
       return;
     }
     wakeOne();
@@ -436,20 +460,19 @@ final class Dispatcher implements HostedService {
   }
 
   /**
-   * After an admission that woke no worker: within {@value #WATCH_MS} ms, wakes an idle worker for what is still
-   * due unless an awake worker is about to take it (then it looks again), so that an item never waits behind a
-   * slow one while a worker is idle for longer than that. At most one watch is pending per queue.
+   * After admissions that woke fewer workers than items: every {@value #WATCH_MS} ms while items are due and a
+   * worker is idle, wakes one unless an awake worker is about to take them, so that items never wait behind a slow
+   * one while workers are idle for longer than that. At most one watch is pending per queue.
    */
   private void watch() {
     if (watching.compareAndSet(false, true)) {
       vertx.setTimer(WATCH_MS, id -> {
         watching.set(false);
-        if (state == State.RUNNING && hasDue()) {
-          if (takenSoon()) {
-            watch();
-          } else {
+        if (state == State.RUNNING && hasDue() && idleWorkers.get() > 0) {
+          if (!takenSoon()) {
             wakeOne();
           }
+          watch();
         }
       });
     }
