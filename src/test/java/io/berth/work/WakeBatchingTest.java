@@ -72,4 +72,37 @@ class WakeBatchingTest {
     assertThat(tookMs).as("ms until the marker started").isLessThan(2000);
     assertThat(q.stats().inFlight()).as("the slow item still runs").isEqualTo(1);
   }
+
+  @Test
+  void slowItemsAdmittedTogetherAfterQuickRunsAllStartOnIdleWorkersWithinMilliseconds(Vertx vertx) throws Exception {
+    CountDownLatch started = new CountDownLatch(3);
+    host = WorkTesting.startHost(vertx, Duration.ofSeconds(2), b -> b
+        .queue(new QueueOptions("q").concurrency(3))
+        .handler("quick", ctx -> { })
+        .handler("slow", ctx -> {
+          started.countDown();
+          release.await(20, TimeUnit.SECONDS);
+        }));
+    WorkQueue q = host.work().queue("q");
+    Promise<List<Future<String>>> sent = Promise.promise();
+    vertx.runOnContext(v -> {
+      List<Future<String>> all = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        all.add(q.enqueue("quick", new JsonObject()));
+      }
+      sent.complete(all);
+    });
+    await(Future.all(await(sent.future())));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> q.stats().succeeded() == 500);
+
+    // One turn admits three slow items: one wake after the turn, and the watch wakes the other two workers.
+    long began = System.nanoTime();
+    vertx.runOnContext(v -> {
+      for (int i = 0; i < 3; i++) {
+        q.enqueue("slow", new JsonObject());
+      }
+    });
+    assertThat(started.await(5, TimeUnit.SECONDS)).as("all three started, each on its own worker").isTrue();
+    assertThat((System.nanoTime() - began) / 1_000_000).as("ms until the third started").isLessThan(2000);
+  }
 }
