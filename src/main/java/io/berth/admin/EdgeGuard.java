@@ -30,10 +30,18 @@ final class EdgeGuard {
   private final AtomicInteger open = new AtomicInteger();
   private final Map<HttpConnection, Conn> connections = new ConcurrentHashMap<>();
 
-  /** One connection's state; its timer is touched on the connection's context only. */
+  /**
+   * One connection's state, touched on the connection's context only. The bound is a deadline; one Vert.x timer
+   * at a time checks it and, when the deadline moved on meanwhile, waits for the rest: a kept-alive connection costs
+   * about one timer per {@code requestTimeout}, not a timer set and cancelled per request.
+   */
   private static final class Conn {
     final boolean refused;
+    /** The pending timer's id, or -1; and when it fires (monotonic ms). */
     long timer = -1;
+    long timerAt;
+    /** When the current wait runs out (monotonic ms), or -1 when nothing is awaited. */
+    long deadline = -1;
     HttpServerRequest current;
 
     Conn(boolean refused) {
@@ -61,8 +69,12 @@ final class EdgeGuard {
     connection.closeHandler(v -> {
       open.decrementAndGet();
       Conn c = connections.remove(connection);
-      if (c != null && c.timer >= 0) {
-        vertx.cancelTimer(c.timer);
+      if (c != null) {
+        c.deadline = -1;
+        if (c.timer >= 0) {
+          vertx.cancelTimer(c.timer);
+          c.timer = -1;
+        }
       }
     });
     if (refused) {
@@ -114,29 +126,55 @@ final class EdgeGuard {
     }
   }
 
-  private void arm(HttpConnection connection, Conn conn, long delayMs) {
-    disarm(conn);
-    conn.timer = vertx.setTimer(delayMs, id -> {
-      conn.timer = -1;
-      HttpServerRequest request = conn.current;
-      if (request != null && !request.response().headWritten() && !request.response().closed()) {
-        log.debug("Request {} {} from {} did not arrive whole within {}ms (http.requestTimeout): answered 408",
-            request.method(), Errors.safePath(request), connection.remoteAddress(), requestTimeoutMs);
-        request.response().putHeader("connection", "close");
-        Errors.json(request, 408, "request_timeout", "The request did not arrive whole within " + requestTimeoutMs
-            + "ms (http.requestTimeout).").onComplete(ar -> connection.close());
-      } else {
-        log.debug("Connection from {} sent no whole request within {}ms (http.requestTimeout): closed",
-            connection.remoteAddress(), requestTimeoutMs);
-        connection.close();
-      }
-    });
+  private static long nowMs() {
+    return System.nanoTime() / 1_000_000;
   }
 
-  private void disarm(Conn conn) {
+  /** Bounds the wait from now by {@code delayMs}: a pending timer that fires no later checks the new deadline. */
+  private void arm(HttpConnection connection, Conn conn, long delayMs) {
+    long now = nowMs();
+    conn.deadline = now + delayMs;
     if (conn.timer >= 0) {
+      if (conn.timerAt <= conn.deadline) {
+        return;
+      }
       vertx.cancelTimer(conn.timer);
-      conn.timer = -1;
     }
+    schedule(connection, conn, now, delayMs);
+  }
+
+  private void schedule(HttpConnection connection, Conn conn, long now, long delayMs) {
+    conn.timerAt = now + delayMs;
+    conn.timer = vertx.setTimer(Math.max(1, delayMs), id -> fired(connection, conn));
+  }
+
+  private void fired(HttpConnection connection, Conn conn) {
+    conn.timer = -1;
+    if (conn.deadline < 0) {
+      return;   // nothing awaited any more; the next arm sets a timer again
+    }
+    long now = nowMs();
+    if (now < conn.deadline) {
+      schedule(connection, conn, now, conn.deadline - now);   // the deadline moved on: wait for the rest
+      return;
+    }
+    conn.deadline = -1;
+    HttpServerRequest request = conn.current;
+    if (request != null && !request.response().headWritten() && !request.response().closed()) {
+      log.debug("Request {} {} from {} did not arrive whole within {}ms (http.requestTimeout): answered 408",
+          request.method(), Errors.safePath(request), connection.remoteAddress(), requestTimeoutMs);
+      request.response().putHeader("connection", "close");
+      Errors.json(request, 408, "request_timeout", "The request did not arrive whole within " + requestTimeoutMs
+          + "ms (http.requestTimeout).").onComplete(ar -> connection.close());
+    } else {
+      log.debug("Connection from {} sent no whole request within {}ms (http.requestTimeout): closed",
+          connection.remoteAddress(), requestTimeoutMs);
+      connection.close();
+    }
+  }
+
+  /** Nothing is awaited now; a pending timer finds no deadline and ends. */
+  private static void disarm(Conn conn) {
+    conn.deadline = -1;
   }
 }

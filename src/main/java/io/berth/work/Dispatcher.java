@@ -65,6 +65,14 @@ final class Dispatcher implements HostedService {
 
   private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
+  /**
+   * A run shorter than this costs less than waking a worker for the next item (a thread hand-off): after quick
+   * runs, an admission that finds a worker awake and about to look at the queue leaves the item to it.
+   */
+  static final long QUICK_RUN_NANOS = 50_000;
+  /** How soon an item left to an awake worker is looked at again (a Vert.x timer's granularity). */
+  static final long WATCH_MS = 1;
+
   private final QueueOptions options;
   private final Map<String, Handlers.Entry> handlers;
   private final HostView host;
@@ -76,6 +84,18 @@ final class Dispatcher implements HostedService {
   /** Items claimed by a worker and not ended; the stop drains to zero. */
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger idleWorkers = new AtomicInteger();
+  /** Whether the last run to end was quick (shorter than {@link #QUICK_RUN_NANOS}). */
+  private volatile boolean quickRuns;
+  /** Per event-loop thread: a wake is queued to run after the loop's current turn. */
+  private final io.netty.util.concurrent.FastThreadLocal<boolean[]> wakeAfterTurn =
+      new io.netty.util.concurrent.FastThreadLocal<>() {
+        @Override
+        protected boolean[] initialValue() {
+          return new boolean[1];
+        }
+      };
+  /** A {@link #watch()} is pending. */
+  private final java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
   private final List<String> workerDeployments = new CopyOnWriteArrayList<>();
 
   private volatile State state = State.NEW;
@@ -404,7 +424,60 @@ final class Dispatcher implements HostedService {
   /** Admission accepted {@code item} (on the thread that admitted it). */
   private void admitted(Item item) {
     published(item, ItemState.QUEUED);   // a worker may already have claimed it: say what happened here
+    if (quickRuns && !store.durable() && Context.isOnEventLoopThread()) {
+      if (takenSoon()) {
+        // A worker is awake and its items are quick: it takes this one within microseconds, where waking another
+        // worker (a thread hand-off, 10-30 µs of CPU on each side) would cost more than the item. Should that
+        // worker's item turn out slow, the watch wakes another.
+        watch();
+        return;
+      }
+      // Woken at the end of this event loop's turn, once for every item the turn admits (requests read together
+      // from several connections): the worker drains them all.
+      boolean[] pending = wakeAfterTurn.get();
+      if (!pending[0]) {
+        pending[0] = true;
+        Vertx.currentContext().runOnContext(v -> {
+          pending[0] = false;
+          if (hasDue()) {
+            wakeOne();
+            watch();   // should that worker's first item be slow, the others wake within milliseconds
+          }
+        });
+      }
+      return;
+    }
     wakeOne();
+  }
+
+  /** Whether an awake worker will look at the queue within {@link #QUICK_RUN_NANOS}. */
+  private boolean takenSoon() {
+    long now = System.nanoTime();
+    for (Worker w : workers) {
+      if (w.takesSoon(now, QUICK_RUN_NANOS)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * After admissions that woke fewer workers than items: every {@value #WATCH_MS} ms while items are due and a
+   * worker is idle, wakes one unless an awake worker is about to take them, so that items never wait behind a slow
+   * one while workers are idle for longer than that. At most one watch is pending per queue.
+   */
+  private void watch() {
+    if (watching.compareAndSet(false, true)) {
+      vertx.setTimer(WATCH_MS, id -> {
+        watching.set(false);
+        if (state == State.RUNNING && hasDue() && idleWorkers.get() > 0) {
+          if (!takenSoon()) {
+            wakeOne();
+          }
+          watch();
+        }
+      });
+    }
   }
 
   private void wakeAll() {
@@ -533,8 +606,13 @@ final class Dispatcher implements HostedService {
       admission.release();
     }
     notRunning();
-    if (idleWorkers.get() > 0 && store.hasDue()) {
+    boolean quick = item.ranNanos() < QUICK_RUN_NANOS;
+    if (quickRuns != quick) {
+      quickRuns = quick;
+    }
+    if (!quick && idleWorkers.get() > 0 && store.hasDue()) {
       // A type at its limit may have room again: an idle worker takes its waiting item, as this one goes on too.
+      // (After a quick item this worker takes it itself at once: a wake would cost more than the item.)
       wakeOne();
     }
   }

@@ -31,6 +31,8 @@ final class Worker extends VerticleBase {
   /** This worker's own recorder of per-item meters (null: none): only this worker's context calls it. */
   private final WorkMeters.Recorder meter;
   private volatile Run current;
+  /** This worker's thread is in {@link #drain()} (claiming or running items), not idle nor waiting to be run. */
+  private volatile boolean draining;
 
   Worker(Dispatcher queue, WorkMeters.Recorder meter) {
     this.queue = queue;
@@ -50,6 +52,22 @@ final class Worker extends VerticleBase {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether this worker is awake and will look at the queue again within about {@code withinNanos}: between items,
+   * or in an item that began less than that before {@code now}. Read from any thread; possibly stale, so only a hint.
+   */
+  boolean takesSoon(long now, long withinNanos) {
+    if (!draining) {
+      return false;   // idle, or woken but its thread not running yet (on a starved machine, for milliseconds)
+    }
+    Run run = current;
+    if (run == null) {
+      return true;
+    }
+    long started = run.item.startedNanos();
+    return started == 0 || now - started < withinNanos;
   }
 
   /** Cancels the token of the running item, if any; its id, or null. */
@@ -74,22 +92,27 @@ final class Worker extends VerticleBase {
 
   /** Runs items until none is due (then goes idle) or an async item is pending (it drains again when done). */
   private void drain() {
+    draining = true;
     for (int i = 0; i < BATCH; i++) {
       Item item = queue.claim();
       if (item == null) {
+        draining = false;
         idle.set(true);
         queue.workerIdle();
         // Re-check after going idle: an item admitted in between would otherwise wait for the next wake-up.
         if (queue.hasDue() && idle.compareAndSet(true, false)) {
           queue.workerBusy();
+          draining = true;
           continue;
         }
         return;
       }
       if (!run(item)) {
+        draining = false;   // an async item is pending: this worker drains again when it completes
         return;
       }
     }
+    draining = false;   // yields its context; it drains again at once, but another item should not count on it
     context.runOnContext(v -> drain());
   }
 

@@ -90,6 +90,13 @@ public final class HttpLoadGenerator implements AutoCloseable {
         });
   }
 
+  /** The generator's event-loop thread (a diagnostic tells its CPU time from the server's). */
+  public Thread thread() throws Exception {
+    java.util.concurrent.CompletableFuture<Thread> t = new java.util.concurrent.CompletableFuture<>();
+    ctx.runOnContext(v -> t.complete(Thread.currentThread()));
+    return t.get(10, TimeUnit.SECONDS);
+  }
+
   @Override public void close() throws Exception {
     Futures.await(vertx.close());
   }
