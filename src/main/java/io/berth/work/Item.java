@@ -133,12 +133,12 @@ final class Item {
     }
   }
 
-  /** How long its last run took, in nanoseconds; -1 when it did not run since it was (re)queued. */
   /** When the current run began ({@link System#nanoTime()}), or 0 between runs. */
   long startedNanos() {
     return startedNanos;
   }
 
+  /** How long its last run took, in nanoseconds; -1 when it did not run since it was (re)queued. */
   long ranNanos() {
     long started = startedNanos;
     long finished = finishedNanos;
