@@ -7,6 +7,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
@@ -375,6 +377,35 @@ final class PostgresDatabase implements StoreBackend {
     if (!closing) {
       vertx.eventBus().publish(DUE_ADDRESS + queue, atMillis);
     }
+  }
+
+  /**
+   * Items of {@code queue} are due at {@code atMillis}. Due now and {@code toOne}: sent to one node, the event bus
+   * taking the nodes in turn. Every node claiming each wake made two claim statements per wake where one finds the
+   * rows; the node that finds no room passes the wake on ({@link #passOnDue}). Later: every node plans a claim.
+   */
+  void announceDue(String queue, long atMillis, boolean toOne) {
+    if (toOne && atMillis <= System.currentTimeMillis()) {
+      if (!closing) {
+        vertx.eventBus().send(DUE_ADDRESS + queue, atMillis);
+      }
+    } else {
+      publishDue(queue, atMillis);
+    }
+  }
+
+  /** A wake for items due now that this node cannot claim: to every node, marked so that none passes it on again. */
+  void passOnDue(String queue) {
+    if (!closing) {
+      vertx.eventBus().publish(DUE_ADDRESS + queue, System.currentTimeMillis(), PASSED_ON);
+    }
+  }
+
+  private static final DeliveryOptions PASSED_ON = new DeliveryOptions().addHeader("berth-passed-on", "1");
+
+  /** Whether {@code wake} was passed on by a node that had no room ({@link #passOnDue}). */
+  static boolean passedOn(Message<?> wake) {
+    return wake.headers().contains("berth-passed-on");
   }
 
   /** Records the outcome of a statement: a failed connection makes the store unavailable until one succeeds. */

@@ -202,7 +202,7 @@ final class PostgresItemStore implements ItemStore {
       consumer = db.vertx().eventBus().<Long>consumer(PostgresDatabase.DUE_ADDRESS + queue).handler(m -> {
         long at = m.body() == null ? 0 : m.body();
         if (at <= System.currentTimeMillis()) {
-          woken(at);
+          wokenNow(PostgresDatabase.passedOn(m));
         } else {
           context.runOnContext(y -> woken(at));
         }
@@ -359,30 +359,49 @@ final class PostgresItemStore implements ItemStore {
         + " store: " + e.getMessage())));
   }
 
-  /** Tells every node (this one included) that an item is due at {@code at}; one publish per burst of appends. */
+  /**
+   * Tells the nodes that an item is due at {@code at}; one message per burst of appends. Due now, and no type with
+   * a limit: one node, in turn (it claims them all, or passes the wake on when it has no room); later, or with
+   * limited types: every node, this one included.
+   */
   private void announce(long at) {
     long before = announce.getAndAccumulate(at, Math::min);
     if (before == Long.MAX_VALUE) {
       // On the context that saw the commit (the store's own, after a batch): the batch's items still share one
-      // publish, and the publish waits for no other event loop.
+      // message, and it waits for no other event loop.
       Context here = Vertx.currentContext();
-      (here != null ? here : context).runOnContext(v -> db.publishDue(queue, announce.getAndSet(Long.MAX_VALUE)));
+      (here != null ? here : context).runOnContext(v -> db.announceDue(queue, announce.getAndSet(Long.MAX_VALUE),
+          limitedTypes.length == 0));
     }
   }
 
   // ---------------------------------------------------------------- claims
 
   /**
-   * A {@code berth.due.<queue>} publish: items are due at {@code at}. Runs on the store's context when due now (it
-   * only claims), on the queue's when later (the due timers are the queue's).
+   * A {@code berth.due.<queue>} message for items due now, on the store's context (it only claims). A wake sent to
+   * this node alone ({@code passedOn} false) that it cannot act on, its claimed-ahead buffer half full or its queue
+   * stopping here, is passed on to every node: one of them has room.
+   */
+  private void wokenNow(boolean passedOn) {
+    wakes.incrementAndGet();
+    mayBeDue();
+    boolean noRoom = stopped || holding || buffered.get() - limitedBuffered() >= ahead / 2;
+    // Rows committed after the claim in flight began are not in its answer: claim again now rather than after it.
+    fetch(2, true);
+    if (noRoom && !passedOn && !paused) {
+      db.passOnDue(queue);
+    }
+  }
+
+  /**
+   * A {@code berth.due.<queue>} publish for items due later, or a due timer: runs on the queue's context (the due
+   * timers are the queue's).
    */
   private void woken(long at) {
-    long now = System.currentTimeMillis();
-    if (at <= now) {
+    if (at <= System.currentTimeMillis()) {
       wakes.incrementAndGet();
       mayBeDue();
-      // Rows committed after the claim in flight began are not in its answer: claim again now rather than after it.
-      fetch(2);
+      fetch(2, false);
     } else {
       planAt(at);
     }
@@ -444,15 +463,18 @@ final class PostgresItemStore implements ItemStore {
    * waits here, so a saturated type is not claimed at all and its rows stay in the table for other nodes.
    */
   private void fetch() {
-    fetch(1);
+    fetch(1, false);
   }
 
   /**
    * Fetches unless {@code most} fetches are in flight already: two only for a wake, which came after the first began
    * (rows it announces are not in the first one's answer). Limited types are claimed only by a fetch that runs alone:
-   * their room counts what waits and runs here, not what a claim in flight is about to bring.
+   * their room counts what waits and runs here, not what a claim in flight is about to bring. A claim made for a
+   * wake that finds fewer rows than it asked for does not look for later due times: those were announced to every
+   * node when written (see {@link #announce}), and the claims of the poll and of the due timers still look (two
+   * statements fewer per wake, half of them when items arrive one at a time).
    */
-  private void fetch(int most) {
+  private void fetch(int most, boolean forWake) {
     if (stopped || paused || holding) {
       return;
     }
@@ -526,8 +548,10 @@ final class PostgresItemStore implements ItemStore {
       } finally {
         claiming.decrementAndGet();   // whatever happened, the next claim may run
       }
-      for (Claim c : drained) {
-        nextDue(c.type());
+      if (!forWake) {
+        for (Claim c : drained) {
+          nextDue(c.type());
+        }
       }
       if (all.succeeded()) {
         fetch();
