@@ -25,11 +25,13 @@ import java.util.regex.Pattern;
  * </pre>
  * For each round and each variant (back to back, so that the machine's load is alike): the two nodes of the cluster
  * workload ({@link ClusterWorkload#configure}) with {@code -Dberth.trace=true} and a GC log, a warm-up of
- * {@code items/4}, then {@code items} POSTed to node A at {@code rate}/s. It prints, for the items run on node B
+ * {@code items/4} ({@code -Dtrace.warm=N}), then {@code items} POSTed to node A at {@code rate}/s, {@code -Dtrace.reps=N}
+ * times on the same nodes (the JIT settles after 30-40 s of this load). It prints, per run, the CPU of each process,
+ * PostgreSQL's statistics per item (commits, rows, index scans), and, for the items run on node B
  * (and, for comparison, on A), the distribution of each stage and the mean of each over the slowest 2 %: the client
  * send and A's HTTP route up to admission, the group commit, the hop to the {@code berth.due} publish, the clustered
  * event bus, B's wait for its claim, the claim, the hand-over to a worker, and the handler's start. With a product
- * built without the diagnostic {@code io.berth.work.Trace} (bench/diagnostics/cluster-trace.patch, made against commit e564d44) only the totals are
+ * built without the diagnostic {@code io.berth.work.Trace} (bench/diagnostics/cluster-trace.patch) only the totals are
  * known. The GC pauses of both children that overlap a slow item are counted too.
  */
 public final class ClusterTrace {
@@ -88,21 +90,27 @@ public final class ClusterTrace {
       a.start(cfg, dir.resolve("A"));
       b.start(cfg, dir.resolve("B"));
       ClusterWorkload.awaitTwoNodes(a, Duration.ofSeconds(60));
-      int warm = Math.max(100, items / 4);
+      int warm = Integer.getInteger("trace.warm", Math.max(100, items / 4));
       ClusterWorkload.pace(a, warm, rate);
       ClusterWorkload.awaitRun(List.of(a, b), warm, Duration.ofSeconds(60));
+      String last = null;
+      for (int rep = 0; rep < Integer.getInteger("trace.reps", 1); rep++) {
       for (ClusterWorkload.Node n : List.of(a, b)) {
         n.api.get("/bench/trace?reset=1");
         n.latency(true);
       }
       Thread.sleep(500);
       double load0 = load();
+      Map<String, Long> pg0 = pgStats(db);
       long[] cpu0 = cpu(a, b);
       long w0 = System.nanoTime();
       ClusterWorkload.pace(a, items, rate);
       ClusterWorkload.awaitRun(List.of(a, b), items, Duration.ofSeconds(90));
       long[] cpu1 = cpu(a, b);
+      Map<String, Long> pg1 = pgStats(db);
+      System.out.println("PG per item: " + pgDelta(pg0, pg1, items));
       double wall = (System.nanoTime() - w0) / 1e9;
+      System.out.printf("WINDOW %.1f %.1f%n", System.currentTimeMillis() / 1e3 - wall, System.currentTimeMillis() / 1e3);
       double load1 = load();
       JsonObject ta = a.api.get("/bench/trace");
       JsonObject tb = b.api.get("/bench/trace");
@@ -117,7 +125,11 @@ public final class ClusterTrace {
           (cpu1[0] - cpu0[0]) * 1e4 / items, (cpu1[1] - cpu0[1]) * 1e4 / items, (cpu1[2] - cpu0[2]) * 1e4 / items,
           (cpu1[3] - cpu0[3]) * 1e4 / items);
       report("run on A", ta, ta, ta, gcs);
-      return report("run on B", tb, ta, tb, gcs);
+      String line = report("run on B", tb, ta, tb, gcs);
+      System.out.println("REP " + rep + " " + line);
+      last = line;
+      }
+      return last;
     } finally {
       a.close();
       b.close();
@@ -129,6 +141,45 @@ public final class ClusterTrace {
    * CPU ticks (1/100 s) used so far by node A, node B, this JVM's PostgreSQL server (its processes: the bench's
    * other descendants) and this JVM.
    */
+  static Map<String, Long> pgStats(String db) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(Pg.jdbcUrl(db), Pg.USER, Pg.PASSWORD)) {
+      try (java.sql.ResultSet r = c.createStatement().executeQuery("SELECT xact_commit, xact_rollback, tup_returned,"
+          + " tup_fetched, blks_hit FROM pg_stat_database WHERE datname = current_database()")) {
+        r.next();
+        m.put("commits", r.getLong(1)); m.put("rollbacks", r.getLong(2)); m.put("tupReturned", r.getLong(3));
+        m.put("tupFetched", r.getLong(4)); m.put("blksHit", r.getLong(5));
+      }
+      try (java.sql.ResultSet r = c.createStatement().executeQuery("SELECT relname, seq_scan, seq_tup_read, idx_scan,"
+          + " n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del, autovacuum_count FROM pg_stat_user_tables")) {
+        while (r.next()) {
+          String t = r.getString(1);
+          m.put(t + ".seqScan", r.getLong(2)); m.put(t + ".seqTupRead", r.getLong(3)); m.put(t + ".idxScan", r.getLong(4));
+          m.put(t + ".ins", r.getLong(5)); m.put(t + ".upd", r.getLong(6)); m.put(t + ".hotUpd", r.getLong(7));
+          m.put(t + ".del", r.getLong(8)); m.put(t + ".autovac", r.getLong(9));
+        }
+      }
+      try (java.sql.ResultSet r = c.createStatement().executeQuery("SELECT indexrelname, idx_scan, idx_tup_read FROM"
+          + " pg_stat_user_indexes")) {
+        while (r.next()) {
+          m.put(r.getString(1) + ".scan", r.getLong(2)); m.put(r.getString(1) + ".tupRead", r.getLong(3));
+        }
+      }
+    } catch (Exception e) {
+      m.put("error", 0L);
+    }
+    return m;
+  }
+
+  static String pgDelta(Map<String, Long> a, Map<String, Long> b, int items) {
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, Long> e : b.entrySet()) {
+      long d = e.getValue() - a.getOrDefault(e.getKey(), 0L);
+      if (d != 0) sb.append(String.format("%n  %-40s %10d  %8.2f/item", e.getKey(), d, d / (double) items));
+    }
+    return sb.toString();
+  }
+
   static long[] cpu(ClusterWorkload.Node a, ClusterWorkload.Node b) {
     long[] out = new long[4];
     out[0] = ticks(a.child.pid());

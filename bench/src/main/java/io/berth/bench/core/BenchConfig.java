@@ -65,7 +65,7 @@ public record BenchConfig(boolean quick, int threads, Set<String> workloads, Set
   public int memoryItems() { return quick ? 5_000 : 100_000; }
   // cluster
   public int clusterRatePerSec() { return 500; }
-  public int clusterLatencyItems() { return quick ? 500 : 2_500; }
+  public int clusterLatencyItems() { return quick ? 500 : 5_000; }
   public int clusterThroughputItems() { return quick ? 2_000 : 10_000; }
   public int failoverReps() { return quick ? 1 : 10; }
   public Duration childTimeout() { return Duration.ofSeconds(90); }
