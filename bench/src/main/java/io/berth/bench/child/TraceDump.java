@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * A child's trace for {@link ClusterTrace}: the items it ran (client send, handler start) plus, when the product
- * was built with the diagnostic {@code io.berth.work.Trace} (bench/diagnostics/cluster-trace.patch, made against commit e564d44) and runs with
+ * was built with the diagnostic {@code io.berth.work.Trace} (bench/diagnostics/cluster-trace.patch: `git apply` it) and runs with
  * {@code -Dberth.trace=true}, its per-item stage timestamps and its {@code berth.due} publishes sent and received.
  * Read by reflection, so that the bench builds against a product without it.
  */
