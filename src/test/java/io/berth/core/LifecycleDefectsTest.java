@@ -33,18 +33,23 @@ class LifecycleDefectsTest {
 
   /** Defect 1 (.NET StopAsyncThrowsIfCancellationCallbackThrows): a throwing callback never aborts the stop. */
   @Test
-  void aCancellationCallbackThatThrowsDoesNotAbortTheStop(Vertx vertx) {
+  void aCancellationCallbackThatThrowsDoesNotAbortTheStop(Vertx vertx) throws InterruptedException {
     AtomicBoolean secondCallbackRan = new AtomicBoolean();
+    java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
     Host host = Host.builder().vertx(vertx)
         .background("loop", (CancellationToken token) -> {
           token.onCancel(() -> {
             throw new IllegalStateException("callback boom");
           });
           token.onCancel(() -> secondCallbackRan.set(true));
+          registered.countDown();
           token.future().toCompletionStage().toCompletableFuture().join();
         })
         .build();
     Await.result(host.start());
+    // The loop runs on its own thread: a stop before it registered would cancel first, and the first callback,
+    // run at once on an already cancelled token, would throw out of the loop's second registration.
+    assertThat(registered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     host.shutdownToken().onCancel(() -> {
       throw new IllegalStateException("host callback boom");
     });
