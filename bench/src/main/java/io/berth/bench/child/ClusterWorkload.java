@@ -21,9 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Cluster (Berth only): two {@link BerthChild} JVMs in one cluster ({@code cluster.*}: TCP-IP members on 127.0.0.1)
@@ -133,7 +130,7 @@ public final class ClusterWorkload implements Workload {
       int items = cfg.clusterThroughputItems();
       Harness.Repeated two = Harness.repeat(NAME + " throughput 2 nodes", cfg.warmups(), cfg.slowReps(),
           i -> throughput(cfg, a, List.of(a, b), i < cfg.warmups() ? items / 5 : items));
-      String tn = items + " items POSTed to node A over 32 connections, until all have run";
+      String tn = items + " items POSTed to node A, 32 requests in flight (one client event loop), until all have run";
 
       Harness.Repeated lat = Harness.repeat(NAME + " cross-node latency", cfg.warmups(), cfg.slowReps(),
           i -> crossNode(cfg, a, b, i < cfg.warmups() ? cfg.clusterLatencyItems() / 2 : cfg.clusterLatencyItems()));
@@ -247,25 +244,10 @@ public final class ClusterWorkload implements Workload {
 
   static Map<String, Double> throughput(BenchConfig cfg, Node entry, List<Node> nodes, int items) throws Exception {
     for (Node n : nodes) n.latency(true);
-    ExecutorService posters = Executors.newFixedThreadPool(32);
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger failed = new AtomicInteger();
     long t0 = System.nanoTime();
-    for (int p = 0; p < 32; p++) {
-      posters.execute(() -> {
-        while (next.getAndIncrement() < items) {
-          if (entry.api.post("/api/v1/queues/default/items", new JsonObject().put("type", "noop")
-              .put("payload", new JsonObject())) != 202) failed.incrementAndGet();
-        }
-      });
-    }
-    posters.shutdown();
-    try {
-      awaitRun(nodes, items - failed.get(), cfg.durableRunTimeout());
-    } finally {
-      posters.shutdownNow();
-    }
-    if (failed.get() > 0) throw new IllegalStateException(failed.get() + " enqueues not accepted (202)");
+    int failed = entry.pacer().burst(items, 32);
+    awaitRun(nodes, items - failed, cfg.durableRunTimeout());
+    if (failed > 0) throw new IllegalStateException(failed + " enqueues not accepted (202)");
     return Map.of("items/s", items / ((System.nanoTime() - t0) / 1e9));
   }
 

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Open-loop paced POSTs of no-op items to a Berth child, each carrying its epoch microseconds taken on the client's
- * event loop just before the request is written. One Vert.x event loop and keep-alive HTTP/1.1 connections: the
+ * POSTs of no-op items to a Berth child: paced (open loop), each carrying its epoch microseconds taken on the
+ * client's event loop just before the request is written, or as fast as a number of requests in flight allows. One Vert.x event loop and keep-alive HTTP/1.1 connections: the
  * load generator should not take the CPU the two nodes and PostgreSQL share on a 2-core machine (a
  * {@code java.net.http} client on 8 threads cost about 1 ms of CPU per request, a quarter of the machine at 500/s).
  */
@@ -28,7 +28,7 @@ final class Pacer implements AutoCloseable {
 
   Pacer(int port) {
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false)
-        .setConnectTimeout(2000), new PoolOptions().setHttp1MaxSize(16));
+        .setConnectTimeout(2000), new PoolOptions().setHttp1MaxSize(32));
     post = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
         .setURI("/api/v1/queues/default/items").putHeader("Authorization", "Bearer " + Api.TOKEN)
         .putHeader("Content-Type", "application/json").setTimeout(10_000);
@@ -55,6 +55,32 @@ final class Pacer implements AutoCloseable {
     }
     if (!done.await(60, TimeUnit.SECONDS)) throw new IllegalStateException(done.getCount() + " enqueues unanswered");
     if (failed.get() > 0) throw new IllegalStateException(failed.get() + " enqueues not accepted (202)");
+  }
+
+  /**
+   * POSTs {@code items} no-op items with {@code inFlight} requests outstanding at all times (closed loop); returns how
+   * many were not accepted with 202.
+   */
+  int burst(int items, int inFlight) throws InterruptedException {
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(items);
+    Buffer body = Buffer.buffer("{\"type\":\"noop\",\"payload\":{}}");
+    Runnable[] send = new Runnable[1];
+    send[0] = () -> {
+      if (next.getAndIncrement() >= items) return;
+      client.request(post).compose(req -> req.send(body)).onComplete(ar -> {
+        if (ar.failed() || ar.result().statusCode() != 202) failed.incrementAndGet();
+        if (ar.succeeded()) ar.result().end();
+        done.countDown();
+        send[0].run();
+      });
+    };
+    ctx.runOnContext(v -> {
+      for (int i = 0; i < inFlight; i++) send[0].run();
+    });
+    if (!done.await(120, TimeUnit.SECONDS)) throw new IllegalStateException(done.getCount() + " enqueues unanswered");
+    return failed.get();
   }
 
   @Override public void close() {
