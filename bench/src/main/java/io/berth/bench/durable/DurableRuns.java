@@ -38,6 +38,7 @@ final class DurableRuns {
         continue;
       }
       Dispatch dispatch = new Dispatch();
+      Pg.reset();   // each system on a quiet server: the one before it closed
       try {
         sys.start(workers, dispatch);
       } catch (Skipped s) {

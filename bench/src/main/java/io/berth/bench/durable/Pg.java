@@ -68,6 +68,9 @@ public final class Pg {
     return external != null ? external : server().getPort();
   }
 
+  /** The databases this JVM created and has not dropped yet. */
+  private static final java.util.List<String> CREATED = new java.util.ArrayList<>();
+
   /** Creates a fresh database named {@code prefix_<n>} and returns its name. */
   public static String createDatabase(String prefix) throws Exception {
     String name = prefix + "_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
@@ -75,7 +78,27 @@ public final class Pg {
          Statement s = c.createStatement()) {
       s.execute("create database " + name);
     }
+    synchronized (Pg.class) {
+      CREATED.add(name);
+    }
     return name;
+  }
+
+  /**
+   * Between two systems: drops every database this JVM created (the systems that used them are closed) and
+   * checkpoints, so that one system's leftovers (autovacuum of its churn, its dirty pages) do not land in the next
+   * one's figures. Does nothing while the server is not started.
+   */
+  public static synchronized void reset() {
+    if (server == null || CREATED.isEmpty()) return;
+    try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl("postgres"), USER, PASSWORD);
+         Statement s = c.createStatement()) {
+      for (String db : CREATED) s.execute("drop database if exists " + db + " with (force)");
+      CREATED.clear();
+      s.execute("checkpoint");
+    } catch (Exception e) {
+      Log.progress("PostgreSQL reset between systems failed: %s", e);
+    }
   }
 
   public static String jdbcUrl(String db) throws Exception {
