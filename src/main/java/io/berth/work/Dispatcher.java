@@ -607,7 +607,7 @@ final class Dispatcher implements HostedService {
     }
     notRunning();
     boolean quick = item.ranNanos() < QUICK_RUN_NANOS;
-    if (quickRuns != quick) {
+    if (quickRuns != quick) {   // a volatile write only when it changes: every worker ends items here
       quickRuns = quick;
     }
     if (!quick && idleWorkers.get() > 0 && store.hasDue()) {

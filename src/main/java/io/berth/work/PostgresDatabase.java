@@ -57,6 +57,8 @@ final class PostgresDatabase implements StoreBackend {
   private static final long MIGRATION_LOCK = 0x4265727468L;   // "Berth"
   /** The event-bus address prefix of wake-ups: the body is the epoch millis at which items become due. */
   static final String DUE_ADDRESS = "berth.due.";
+  /** The header of a wake that a node with no room passed on to every node ({@link #passOnDue}). */
+  private static final String PASSED_ON = "berth-passed-on";
   private static final int MAX_BATCH = 512;
 
   private static final List<String> SCHEMA_V1 = List.of(
@@ -385,27 +387,25 @@ final class PostgresDatabase implements StoreBackend {
    * rows; the node that finds no room passes the wake on ({@link #passOnDue}). Later: every node plans a claim.
    */
   void announceDue(String queue, long atMillis, boolean toOne) {
-    if (toOne && atMillis <= System.currentTimeMillis()) {
-      if (!closing) {
-        vertx.eventBus().send(DUE_ADDRESS + queue, atMillis);
-      }
-    } else {
+    if (!toOne || atMillis > System.currentTimeMillis()) {
       publishDue(queue, atMillis);
+    } else if (!closing) {
+      vertx.eventBus().send(DUE_ADDRESS + queue, atMillis);
     }
   }
 
   /** A wake for items due now that this node cannot claim: to every node, marked so that none passes it on again. */
   void passOnDue(String queue) {
     if (!closing) {
-      vertx.eventBus().publish(DUE_ADDRESS + queue, System.currentTimeMillis(), PASSED_ON);
+      // Options of its own: the event bus keeps the headers' map on the message it sends.
+      vertx.eventBus().publish(DUE_ADDRESS + queue, System.currentTimeMillis(),
+          new DeliveryOptions().addHeader(PASSED_ON, "1"));
     }
   }
 
-  private static final DeliveryOptions PASSED_ON = new DeliveryOptions().addHeader("berth-passed-on", "1");
-
   /** Whether {@code wake} was passed on by a node that had no room ({@link #passOnDue}). */
   static boolean passedOn(Message<?> wake) {
-    return wake.headers().contains("berth-passed-on");
+    return wake.headers().contains(PASSED_ON);
   }
 
   /** Records the outcome of a statement: a failed connection makes the store unavailable until one succeeds. */

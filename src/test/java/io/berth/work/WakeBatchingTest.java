@@ -53,15 +53,7 @@ class WakeBatchingTest {
         .handler("marker", ctx -> markerStarted.countDown()));
     WorkQueue q = host.work().queue("q");
     for (int round = 0; round < 20; round++) {   // quick runs: the queue now leaves items to awake workers
-      Promise<List<Future<String>>> sent = Promise.promise();
-      vertx.runOnContext(v -> {
-        List<Future<String>> all = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-          all.add(q.enqueue("quick", new JsonObject()));
-        }
-        sent.complete(all);
-      });
-      await(Future.all(await(sent.future())));
+      enqueueInOneTurn(vertx, q, "quick", 50);
     }
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> q.stats().succeeded() == 1000);
 
@@ -90,15 +82,7 @@ class WakeBatchingTest {
           release.await(20, TimeUnit.SECONDS);
         }));
     WorkQueue q = host.work().queue("q");
-    Promise<List<Future<String>>> sent = Promise.promise();
-    vertx.runOnContext(v -> {
-      List<Future<String>> all = new ArrayList<>();
-      for (int i = 0; i < 500; i++) {
-        all.add(q.enqueue("quick", new JsonObject()));
-      }
-      sent.complete(all);
-    });
-    await(Future.all(await(sent.future())));
+    enqueueInOneTurn(vertx, q, "quick", 500);
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> q.stats().succeeded() == 500);
 
     // One turn admits three slow items: one wake after the turn, and the watch wakes the other two workers.
@@ -110,5 +94,18 @@ class WakeBatchingTest {
     });
     assertThat(started.await(5, TimeUnit.SECONDS)).as("all three started, each on its own worker").isTrue();
     assertThat((System.nanoTime() - began) / 1_000_000).as("ms until the third started").isLessThan(2000);
+  }
+
+  /** Enqueues {@code n} items of {@code type} in one turn of an event loop, and waits until all are accepted. */
+  private static void enqueueInOneTurn(Vertx vertx, WorkQueue q, String type, int n) {
+    Promise<List<Future<String>>> sent = Promise.promise();
+    vertx.runOnContext(v -> {
+      List<Future<String>> all = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        all.add(q.enqueue(type, new JsonObject()));
+      }
+      sent.complete(all);
+    });
+    await(Future.all(await(sent.future())));
   }
 }
